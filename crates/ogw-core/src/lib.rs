@@ -1,0 +1,6 @@
+//! ogw-core: the domain and protocol rules of the operator gateway.
+//! No HTTP, no SQL: time and randomness are injected, storage is behind `store` traits.
+pub mod clock;
+pub mod domain;
+pub mod secret;
+pub mod store;

@@ -1,0 +1,192 @@
+//! Records the store keeps. Every tenant-owned record carries its tenant.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+
+pub type Timestamp = DateTime<Utc>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub status: TenantStatus,
+    pub created_at: Timestamp,
+}
+
+/// An API consumer registered with the operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    pub tenant: TenantId,
+    pub client_id: ClientId,
+    pub name: String,
+    /// Keyed hash of the client secret (see `crate::secret`), never the secret.
+    pub secret_hash: Option<String>,
+    pub auth_methods: Vec<ClientAuthMethod>,
+    /// SPKI PEM public key (app JWT, private_key_jwt without a JWKS).
+    pub public_key_pem: Option<String>,
+    /// JWKS document for private_key_jwt and signed request objects.
+    pub jwks: Option<serde_json::Value>,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<GrantType>,
+    pub allowed_scopes: Vec<Scope>,
+    pub allowed_purposes: Vec<Purpose>,
+    pub require_pkce: bool,
+    pub status: AppStatus,
+    pub created_at: Timestamp,
+}
+
+/// A catalog entry: one CAMARA API exposed by this operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capability {
+    pub tenant: TenantId,
+    pub id: CapabilityId,
+    pub api_name: String,
+    pub version: String,
+    pub base_path: String,
+    pub scopes: Vec<Scope>,
+    pub purposes: Vec<Purpose>,
+    pub status: CapabilityStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscriber {
+    pub tenant: TenantId,
+    pub msisdn: PhoneNumber,
+    /// Opaque stable id; tokens carry a pairwise id derived from it, never the MSISDN.
+    pub id: SubscriberId,
+    pub sim_activated_at: Timestamp,
+    pub imsi: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimChange {
+    pub tenant: TenantId,
+    pub msisdn: PhoneNumber,
+    pub changed_at: Timestamp,
+    pub source: String,
+    /// Idempotency key: recording the same event id twice is a no-op.
+    pub event_id: String,
+}
+
+/// A mobile IP session: while active, traffic from `ip` is the subscriber's device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IpSession {
+    pub tenant: TenantId,
+    pub session_id: String,
+    pub ip: std::net::IpAddr,
+    pub msisdn: PhoneNumber,
+    pub started_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+/// A QoS profile; `body` is the CAMARA `QosProfile` JSON object (name and status included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QosProfileRecord {
+    pub tenant: TenantId,
+    pub name: String,
+    pub status: String,
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Consent {
+    pub tenant: TenantId,
+    pub msisdn: PhoneNumber,
+    pub client_id: ClientId,
+    pub purpose: Purpose,
+    pub scopes: Vec<Scope>,
+    pub status: ConsentStatus,
+    pub updated_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Append-only history of a consent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentEvent {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub msisdn: PhoneNumber,
+    pub client_id: ClientId,
+    pub purpose: Purpose,
+    pub status: ConsentStatus,
+    pub at: Timestamp,
+    pub actor: String,
+    pub reason: String,
+}
+
+/// An authorization code, stored by hash; single use (RFC 6749 §4.1.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthCode {
+    pub tenant: TenantId,
+    pub code_hash: String,
+    pub client_id: ClientId,
+    pub redirect_uri: String,
+    pub msisdn: PhoneNumber,
+    pub scopes: Vec<Scope>,
+    pub purpose: Option<Purpose>,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+    pub auth_time: Timestamp,
+    pub expires_at: Timestamp,
+    pub consumed_at: Option<Timestamp>,
+    /// jti of the access token issued for this code, revoked if the code is replayed.
+    pub issued_jti: Option<String>,
+}
+
+/// A CIBA backchannel authentication request (poll mode), stored by hash of auth_req_id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CibaRequest {
+    pub tenant: TenantId,
+    pub id_hash: String,
+    pub client_id: ClientId,
+    pub msisdn: PhoneNumber,
+    pub scopes: Vec<Scope>,
+    pub purpose: Option<Purpose>,
+    pub status: CibaStatus,
+    pub interval_secs: i64,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub last_polled_at: Option<Timestamp>,
+    pub consumed_at: Option<Timestamp>,
+}
+
+/// A token-signing key, shared by all nodes. Issuer-wide, not tenant-owned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: String,
+    /// PKCS#8 PEM private key.
+    pub private_pem: String,
+    /// Public JWK (JSON object) as published at /jwks.
+    pub public_jwk: serde_json::Value,
+    pub created_at: Timestamp,
+    /// Set when a newer key took over; the public key stays published until `publish_until`.
+    pub retired_at: Option<Timestamp>,
+    pub publish_until: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub tenant: TenantId,
+    pub at: Timestamp,
+    /// Who acted: a client id, `subscriber:<id>`, `admin:<id>`, `system`.
+    pub actor: String,
+    /// What happened, dotted: `consent.decision`, `camara.sim_swap.check`, `application.create`.
+    pub action: String,
+    pub target: String,
+    /// `allow`, `deny` or `ok`.
+    pub outcome: String,
+    pub reason: String,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action_prefix: Option<String>,
+    pub actor: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}

@@ -1,0 +1,1 @@
+//! SQLite and PostgreSQL implementations of `ogw_core::store::Store`.
