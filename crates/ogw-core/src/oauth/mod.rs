@@ -1,0 +1,4 @@
+//! The authorization server's protocol rules.
+pub mod keys;
+pub mod subject;
+pub mod tokens;

@@ -1,0 +1,165 @@
+//! JWT access tokens (RFC 9068, `typ: at+jwt`) and ID tokens, signed with the active key.
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::keys::KeyProvider;
+use super::subject::SubjectCodec;
+use crate::domain::{ClientId, PhoneNumber, TenantId};
+use crate::store::Timestamp;
+
+/// `amr` value for a device identified by its mobile network session (ICM: network-based authentication).
+pub const AMR_NETWORK: &str = "nba";
+
+/// RFC 9068 claims plus ours: `tenant`, `purpose`, `sref` (sealed subscriber reference).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    /// Pairwise subscriber id for 3-legged tokens; the client id for 2-legged ones.
+    pub sub: String,
+    pub aud: String,
+    pub client_id: String,
+    pub tenant: String,
+    /// Space-separated technical scopes.
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    /// How the subscriber was authenticated (3-legged only), e.g. `["nba"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
+    /// The subscriber's MSISDN sealed for this server (3-legged only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+}
+
+impl AccessClaims {
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split(' ').filter(|s| !s.is_empty())
+    }
+    pub fn has_scope(&self, s: &str) -> bool {
+        self.scopes().any(|x| x == s)
+    }
+    pub fn is_three_legged(&self) -> bool {
+        self.sref.is_some()
+    }
+    pub fn network_authenticated(&self) -> bool {
+        self.amr
+            .as_deref()
+            .is_some_and(|a| a.iter().any(|m| m == AMR_NETWORK))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub auth_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("token is malformed")]
+    Malformed,
+    #[error("token signature or claims are invalid")]
+    Invalid,
+    #[error("token has expired")]
+    Expired,
+    #[error("signing failed: {0}")]
+    Sign(String),
+}
+
+/// Signs and verifies our own tokens. Cheap to clone.
+#[derive(Clone)]
+pub struct TokenService {
+    keys: Arc<KeyProvider>,
+    issuer: Arc<str>,
+    codec: SubjectCodec,
+}
+
+impl TokenService {
+    pub fn new(keys: Arc<KeyProvider>, issuer: &str, codec: SubjectCodec) -> Self {
+        Self {
+            keys,
+            issuer: issuer.into(),
+            codec,
+        }
+    }
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    pub fn keys(&self) -> &KeyProvider {
+        &self.keys
+    }
+    pub fn subjects(&self) -> &SubjectCodec {
+        &self.codec
+    }
+
+    pub fn sign_access(&self, claims: &AccessClaims) -> Result<String, TokenError> {
+        self.sign("at+jwt", claims)
+    }
+
+    pub fn sign_id_token(&self, claims: &IdTokenClaims) -> Result<String, TokenError> {
+        self.sign("JWT", claims)
+    }
+
+    fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> Result<String, TokenError> {
+        let ring = self.keys.current();
+        let mut header = Header::new(Algorithm::RS256);
+        header.typ = Some(typ.into());
+        header.kid = Some(ring.active_kid.clone());
+        jsonwebtoken::encode(&header, claims, &ring.encoding)
+            .map_err(|e| TokenError::Sign(e.to_string()))
+    }
+
+    /// Verifies signature, `typ: at+jwt`, issuer and expiry (RFC 9068 §4).
+    /// Revocation and subscriber resolution are the caller's next steps.
+    pub fn verify_access(&self, token: &str, now: Timestamp) -> Result<AccessClaims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::RS256
+            || !header
+                .typ
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
+        {
+            return Err(TokenError::Invalid);
+        }
+        let ring = self.keys.current();
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|k| ring.decoding.get(k))
+            .ok_or(TokenError::Invalid)?;
+        let mut v = Validation::new(Algorithm::RS256);
+        v.set_issuer(&[&*self.issuer]);
+        v.validate_aud = false;
+        // Expiry is checked below against the injected clock.
+        v.validate_exp = false;
+        v.required_spec_claims.clear();
+        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &v)
+            .map_err(|_| TokenError::Invalid)?;
+        if data.claims.exp <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(data.claims)
+    }
+
+    /// The subscriber a 3-legged token was issued for.
+    pub fn subscriber_of(&self, claims: &AccessClaims) -> Option<PhoneNumber> {
+        let tenant = TenantId::parse(&claims.tenant).ok()?;
+        let client = ClientId::parse(&claims.client_id).ok()?;
+        self.codec.open(&tenant, &client, claims.sref.as_deref()?)
+    }
+}

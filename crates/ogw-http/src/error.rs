@@ -1,0 +1,164 @@
+//! Wire errors: one type per dialect, each mapped to HTTP exactly once.
+//! - OAuth/OIDC endpoints: RFC 6749 §5.2 `{error, error_description}`.
+//! - CAMARA network APIs: `{status, code, message}` (CAMARA Design Guide §3).
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ogw_core::store::StoreError;
+use serde::Serialize;
+
+/// An RFC 6749 / OIDC / CIBA error response.
+#[derive(Debug, Clone)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub description: String,
+    /// RFC 6749 §5.2: a 401 `invalid_client` carries `WWW-Authenticate` with the scheme used.
+    pub challenge: Option<&'static str>,
+}
+
+impl OAuthError {
+    pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            status,
+            error,
+            description: description.into(),
+            challenge: None,
+        }
+    }
+    pub fn invalid_request(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
+    }
+    /// RFC 6749 §5.2: 401 with a `WWW-Authenticate` challenge.
+    pub fn invalid_client(d: impl Into<String>, scheme: &'static str) -> Self {
+        Self {
+            challenge: Some(scheme),
+            ..Self::new(StatusCode::UNAUTHORIZED, "invalid_client", d)
+        }
+    }
+    pub fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d)
+    }
+    pub fn unauthorized_client(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "unauthorized_client", d)
+    }
+    pub fn unsupported_grant_type(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", d)
+    }
+    pub fn invalid_scope(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_scope", d)
+    }
+    pub fn server_error(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", d)
+    }
+}
+
+#[derive(Serialize)]
+struct OAuthBody<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(error = self.error, detail = %self.description, "oauth request failed");
+        }
+        let mut res = (
+            self.status,
+            Json(OAuthBody {
+                error: self.error,
+                error_description: &self.description,
+            }),
+        )
+            .into_response();
+        let h = res.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(scheme) = self.challenge {
+            let v = format!(r#"{scheme} realm="ogw", error="{}""#, self.error);
+            if let Ok(v) = HeaderValue::from_str(&v) {
+                h.insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        res
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        Self::server_error(format!("OGW-S001 storage: {e}"))
+    }
+}
+
+/// A CAMARA error `{status, code, message}`.
+#[derive(Debug, Clone)]
+pub struct CamaraError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl CamaraError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn invalid_argument(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", m)
+    }
+    pub fn unauthenticated(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", m)
+    }
+    pub fn permission_denied(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "PERMISSION_DENIED", m)
+    }
+    pub fn internal(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", m)
+    }
+}
+
+#[derive(Serialize)]
+struct CamaraBody<'a> {
+    status: u16,
+    code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for CamaraError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(code = self.code, detail = %self.message, "network api request failed");
+        }
+        let message = if self.status.is_server_error() {
+            "Server error"
+        } else {
+            self.message.as_str()
+        };
+        let mut res = (
+            self.status,
+            Json(CamaraBody {
+                status: self.status.as_u16(),
+                code: self.code,
+                message,
+            }),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="ogw", error="invalid_token""#),
+            );
+        }
+        res
+    }
+}
+
+impl From<StoreError> for CamaraError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(format!("OGW-S001 storage: {e}"))
+    }
+}

@@ -1,0 +1,34 @@
+//! Route tree. Each feature module returns its own `Router`; this file merges them,
+//! mounts the public ones under `base_path` and adds the cross-cutting layers.
+mod system;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::middleware::from_fn;
+use axum::Router;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::middleware::track_metrics;
+use crate::state::AppState;
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let public: Router<AppState> = Router::new();
+    let base = state.settings.base_path.trim_end_matches('/').to_owned();
+    let mounted = if base.is_empty() {
+        public
+    } else {
+        Router::new().nest(&base, public)
+    };
+    mounted
+        .merge(system::routes())
+        .route_layer(from_fn(track_metrics))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

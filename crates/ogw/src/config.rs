@@ -1,0 +1,172 @@
+//! Typed, layered configuration: built-in defaults, then a TOML file (`--config`), then
+//! `OGW_*` environment variables, then command-line flags. See docs/config.md.
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use ogw_core::settings::IdentifierPolicy;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the public HTTP listener binds (OGW_LISTEN).
+    pub listen: SocketAddr,
+    /// Directory for the SQLite file and the generated server secret (OGW_DATA_DIR).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default `sqlite://<data_dir>/ogw.db` (OGW_DATABASE_URL).
+    pub database_url: Option<String>,
+    /// Public issuer URL; default `http://<listen><base_path>` (OGW_ISSUER).
+    pub issuer: Option<String>,
+    /// Prefix for all public routes, e.g. `/v1` (OGW_BASE_PATH).
+    pub base_path: String,
+    pub log_format: LogFormat,
+    /// tracing filter, e.g. `info` or `ogw=debug,tower_http=info` (RUST_LOG wins when set).
+    pub log_level: String,
+    /// Key for secret hashes and token subject sealing. Nodes sharing a database must share it.
+    /// Default: read from (or generated into) `<data_dir>/server.key` (OGW_SERVER_SECRET).
+    pub server_secret: Option<String>,
+    /// Seed the demo operator when the store is empty (OGW_DEMO).
+    pub demo: bool,
+    /// `lenient` (the operator's rule) or `strict` (CAMARA 2.1.0 UNNECESSARY_IDENTIFIER).
+    pub identifier_policy: IdentifierPolicy,
+    /// Proxies allowed to report the device address in X-Forwarded-For.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub access_token_ttl_secs: i64,
+    /// IP sessions idle longer than this stop authenticating; unset = never.
+    pub session_idle_timeout_secs: Option<i64>,
+    /// Legal retention window of SIM change history in days; unset = unlimited.
+    pub sim_swap_retention_days: Option<i64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./ogw-data"),
+            database_url: None,
+            issuer: None,
+            base_path: String::new(),
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            server_secret: None,
+            demo: false,
+            identifier_policy: IdentifierPolicy::Lenient,
+            trusted_proxies: Vec::new(),
+            access_token_ttl_secs: 3600,
+            session_idle_timeout_secs: None,
+            sim_swap_retention_days: None,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults ← file ← env ← `overrides` (the flags actually given on the command line).
+    pub fn load(
+        file: Option<&Path>,
+        overrides: Serialized<serde_json::Value>,
+    ) -> Result<Self, figment::Error> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            fig = fig.merge(Toml::file_exact(f));
+        }
+        fig.merge(Env::prefixed("OGW_").ignore(&["test_database_url"]))
+            .merge(overrides)
+            .extract()
+    }
+
+    /// A config for tests: ephemeral port, the given data dir, demo data.
+    pub fn for_test(data_dir: &Path) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.to_path_buf(),
+            demo: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("ogw.db").display()),
+        }
+    }
+
+    /// Refuse combinations that cannot work, with a reason.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let url = self.database_url();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres:")
+            || url.starts_with("postgresql:"))
+        {
+            anyhow::bail!("database_url must start with sqlite:// or postgres:// (got {url:?})");
+        }
+        if !self.base_path.is_empty()
+            && (!self.base_path.starts_with('/') || self.base_path.ends_with('/'))
+        {
+            anyhow::bail!(
+                "base_path must start with '/' and not end with '/' (got {:?})",
+                self.base_path
+            );
+        }
+        if self.access_token_ttl_secs < 60 || self.access_token_ttl_secs > 86_400 {
+            anyhow::bail!("access_token_ttl_secs must be within 60..=86400");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_then_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "ogw.toml",
+                "listen = \"127.0.0.1:9000\"\nbase_path = \"/v1\"\nlog_format = \"json\"",
+            )?;
+            jail.set_env("OGW_LISTEN", "127.0.0.1:9100");
+            let cfg = Config::load(
+                Some(Path::new("ogw.toml")),
+                Serialized::defaults(serde_json::json!({})),
+            )
+            .unwrap();
+            assert_eq!(cfg.listen.port(), 9100);
+            assert_eq!(cfg.base_path, "/v1");
+            assert_eq!(cfg.log_format, LogFormat::Json);
+            let cfg = Config::load(
+                None,
+                Serialized::defaults(serde_json::json!({"listen": "127.0.0.1:9200"})),
+            )
+            .unwrap();
+            assert_eq!(cfg.listen.port(), 9200);
+            assert!(cfg.database_url().ends_with("ogw.db"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("ogw.toml", "lisen = \"127.0.0.1:9000\"")?;
+            assert!(Config::load(
+                Some(Path::new("ogw.toml")),
+                Serialized::defaults(serde_json::json!({}))
+            )
+            .is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,94 @@
+//! Test kit: `spawn_app()` starts the real server on an ephemeral port with a fresh
+//! SQLite file in a temp dir (or a fresh PostgreSQL schema when `OGW_TEST_DATABASE_URL` is set
+//! and the test asks for it), with the demo operator seeded.
+use std::net::SocketAddr;
+
+use ogw::{App, Config};
+use ogw_http::AppState;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Asks the server to stop and waits for it to finish in-flight requests.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.server.take() {
+            Some(h) => h.await?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with a chance to change the config first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = Config::for_test(dir.path());
+    cfg.server_secret = Some("test-server-secret-0123456789abcdef".into());
+    tweak(&mut cfg);
+    let app = App::build(&cfg).await.expect("app builds");
+    let addr = app.addr;
+    let state = app.state.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    let base = format!("http://{addr}{}", cfg.base_path);
+    TestApp {
+        addr,
+        base,
+        state,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        _dir: dir,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+/// A PostgreSQL URL for a fresh, empty schema, or None (with a notice) when
+/// `OGW_TEST_DATABASE_URL` is not set.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let Ok(base) = std::env::var("OGW_TEST_DATABASE_URL") else {
+        eprintln!("OGW_TEST_DATABASE_URL not set: skipping the PostgreSQL variant");
+        return None;
+    };
+    let schema = format!("it_{}", uuid::Uuid::new_v4().simple());
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connect to postgres");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-csearch_path%3D{schema}"))
+}
