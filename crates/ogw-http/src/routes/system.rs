@@ -1,4 +1,6 @@
 //! Operational endpoints: health and metrics.
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
