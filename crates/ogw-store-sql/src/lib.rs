@@ -1098,6 +1098,40 @@ mod tests {
         }
     }
 
+    /// Rows the domain rejects (tampered or written by a buggy release) surface as `Corrupt`.
+    #[tokio::test]
+    async fn tampered_rows_are_corrupt() {
+        use ogw_core::domain::{PhoneNumber, TenantId};
+        use ogw_core::store::{SubscriberStore, TenantStore};
+
+        let dir = tempfile::tempdir().unwrap();
+        let s = sqlite_store(&dir).await;
+        s.migrate().await.unwrap();
+        for sql in [
+            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t1', 'T', 'bogus', 0)",
+            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t2', 'T', 'active', 0)",
+            "INSERT INTO subscribers (tenant_id, msisdn, subscriber_id, sim_activated_at) \
+             VALUES ('t2', '+34600000001', 'bad id!', 0)",
+        ] {
+            sqlx::query(sql).execute(&s.pool).await.unwrap();
+        }
+        let t1 = TenantId::parse("t1").unwrap();
+        assert!(matches!(
+            s.get_tenant(&t1).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            s.list_tenants().await,
+            Err(StoreError::Corrupt(_))
+        ));
+        let t2 = TenantId::parse("t2").unwrap();
+        let n = PhoneNumber::parse("+34600000001").unwrap();
+        assert!(matches!(
+            s.get_subscriber(&t2, &n).await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
     #[test]
     fn page_limits() {
         assert_eq!(page_limit(0), 100);
