@@ -1,4 +1,6 @@
 //! Operational endpoints: health and metrics.
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -14,17 +16,23 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// 200 when the store answers, 503 otherwise (load balancers take the node out).
+/// Bounded: a store that hangs (a pool waiting on a dead server) is unhealthy, not a hung probe.
 async fn health_get(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (
+    let backend = state.store.backend();
+    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => (
             StatusCode::OK,
-            Json(serde_json::json!({"status": "ok", "store": state.store.backend()})),
+            Json(serde_json::json!({"status": "ok", "store": backend})),
         ),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: store unreachable");
+        failed => {
+            let reason = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => "timed out".to_owned(),
+            };
+            tracing::warn!(%reason, "health check: store unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "unavailable", "store": state.store.backend()})),
+                Json(serde_json::json!({"status": "unavailable", "store": backend})),
             )
         }
     }

@@ -139,3 +139,41 @@ async fn runs_on_postgres_too() {
     let demo = TenantId::parse("demo").unwrap();
     assert_eq!(app.state.store.count_subscribers(&demo).await.unwrap(), 4);
 }
+
+#[tokio::test]
+async fn health_is_503_when_the_store_is_gone() {
+    // A dedicated PostgreSQL database that we drop under the running server.
+    let Ok(base) = std::env::var("OGW_TEST_DATABASE_URL") else {
+        eprintln!("OGW_TEST_DATABASE_URL not set: skipping");
+        return;
+    };
+    use sqlx::Connection;
+    let name = format!("ogw_health_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = match base.rfind('/') {
+        Some(i) => format!("{}/{name}", &base[..i]),
+        None => panic!("unexpected database url {base}"),
+    };
+    let app = spawn_app_with(|c| c.database_url = Some(url)).await;
+    assert_eq!(
+        app.http
+            .get(app.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let res = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+}
