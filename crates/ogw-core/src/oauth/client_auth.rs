@@ -470,10 +470,9 @@ fn client_keys(app: &Application, kid: Option<&str>) -> Vec<DecodingKey> {
     }
     if let Some(pem) = &app.public_key_pem {
         let pem = pem.as_bytes();
-        if let Some(k) = DecodingKey::from_rsa_pem(pem)
+        if let Ok(k) = DecodingKey::from_rsa_pem(pem)
             .or_else(|_| DecodingKey::from_ec_pem(pem))
             .or_else(|_| DecodingKey::from_ed_pem(pem))
-            .ok()
         {
             keys.push(k);
         }
