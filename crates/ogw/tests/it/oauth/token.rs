@@ -164,7 +164,8 @@ async fn bad_client_credentials_are_401_with_a_challenge() {
             ("scope", scope.to_owned()),
         ]
     };
-    let cases: Vec<(Option<String>, Vec<(&str, String)>, &str)> = vec![
+    type Case<'a> = (Option<String>, Vec<(&'a str, String)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             Some(basic(demo::CLIENT_ID, "wrong")),
             cc("sim-swap:check"),
