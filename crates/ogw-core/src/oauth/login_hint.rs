@@ -111,6 +111,8 @@ mod tests {
             ("phone_number:+34666666666", phone("+34666666666")),
             ("+34666666666", phone("+34666666666")),
             (" 34666666666", phone("+34666666666")),
+            // `curl -d login_hint=tel:+34…` sends the `+` unencoded: the form decoder makes it a space.
+            ("tel: 34666666666", phone("+34666666666")),
             ("ipport:80.90.34.2:16790", addr("80.90.34.2", Some(16790))),
             ("ipport:80.90.34.2", addr("80.90.34.2", None)),
             ("ipport:[2001:db8::1]:8080", addr("2001:db8::1", Some(8080))),
