@@ -216,7 +216,7 @@ pub async fn write(
         scopes: scope_list,
         status: w.status,
         updated_at: cx.now,
-        expires_at: w.expires_at,
+        expires_at: w.expires_at.map(super::stored_precision),
     };
     cx.store
         .put_consent(&next, &cx.actor.name(), &reason)

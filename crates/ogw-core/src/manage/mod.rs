@@ -180,6 +180,24 @@ pub struct Ctx<'a> {
     pub pepper: &'a Pepper,
 }
 
+impl<'a> Ctx<'a> {
+    pub fn new(store: &'a dyn Store, actor: &'a Actor, now: Timestamp, pepper: &'a Pepper) -> Self {
+        Self {
+            store,
+            actor,
+            now: stored_precision(now),
+            pepper,
+        }
+    }
+}
+
+/// Timestamps as the store keeps them (milliseconds), so a representation and its ETag
+/// are the same before and after a round trip through the store.
+pub fn stored_precision(t: Timestamp) -> Timestamp {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(3)
+}
+
 /// A strong entity tag for a resource representation: a hash of its JSON.
 pub fn etag<T: Serialize>(view: &T) -> String {
     let json = serde_json::to_vec(view).unwrap_or_default();

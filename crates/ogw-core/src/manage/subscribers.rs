@@ -134,7 +134,7 @@ pub async fn upsert(
         tenant: tenant.clone(),
         msisdn: msisdn.clone(),
         id,
-        sim_activated_at: input.sim_activated_at,
+        sim_activated_at: super::stored_precision(input.sim_activated_at),
         imsi: input.imsi.as_deref().map(check_imsi).transpose()?,
     };
     if current.as_ref() == Some(&next) {
@@ -177,7 +177,7 @@ pub async fn record_sim_change(
     cx.actor.authorize(scopes::SUBSCRIBERS_WRITE, tenant)?;
     tenants::load(cx, tenant).await?;
     let before = view(cx, &load(cx, tenant, msisdn).await?).await?;
-    let changed_at = input.changed_at.unwrap_or(cx.now);
+    let changed_at = super::stored_precision(input.changed_at.unwrap_or(cx.now));
     if changed_at > cx.now {
         return Err(ManageError::unprocessable(
             "INVALID_DATE",

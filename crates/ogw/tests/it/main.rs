@@ -3,3 +3,12 @@
 
 mod common;
 mod foundation;
+mod manage_apps;
+mod manage_audit;
+mod manage_auth;
+mod manage_catalog;
+mod manage_consents;
+mod manage_kit;
+mod manage_openapi;
+mod manage_subscribers;
+mod manage_tenants;

@@ -109,12 +109,7 @@ pub struct ManageCaller(pub Actor);
 
 impl ManageCaller {
     pub fn cx<'a>(&'a self, state: &'a AppState) -> Ctx<'a> {
-        Ctx {
-            store: state.store.as_ref(),
-            actor: &self.0,
-            now: state.now(),
-            pepper: &state.pepper,
-        }
+        Ctx::new(state.store.as_ref(), &self.0, state.now(), &state.pepper)
     }
 }
 
