@@ -88,6 +88,19 @@ pub enum ManageError {
 }
 
 impl ManageError {
+    /// The stable error code, as the API and the CLI report it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ManageError::Invalid(_) => "INVALID_ARGUMENT",
+            ManageError::Forbidden(_) => "PERMISSION_DENIED",
+            ManageError::NotFound(_) => "NOT_FOUND",
+            ManageError::Conflict(_) => "CONFLICT",
+            ManageError::PreconditionFailed => "PRECONDITION_FAILED",
+            ManageError::Unprocessable { code, .. } => code,
+            ManageError::Store(_) => "INTERNAL",
+        }
+    }
+
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
         Self::Unprocessable {
             code,

@@ -7,6 +7,7 @@ mod manage_apps;
 mod manage_audit;
 mod manage_auth;
 mod manage_catalog;
+mod manage_cli;
 mod manage_consents;
 mod manage_kit;
 mod manage_openapi;

@@ -40,17 +40,16 @@ impl IntoResponse for ApiError {
 
 impl From<ManageError> for ApiError {
     fn from(e: ManageError) -> Self {
-        let (status, code) = match &e {
-            ManageError::Invalid(_) => (StatusCode::BAD_REQUEST, "INVALID_ARGUMENT"),
-            ManageError::Forbidden(_) => (StatusCode::FORBIDDEN, "PERMISSION_DENIED"),
-            ManageError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
-            ManageError::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
-            ManageError::PreconditionFailed => {
-                (StatusCode::PRECONDITION_FAILED, "PRECONDITION_FAILED")
-            }
-            ManageError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code),
-            ManageError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+        let status = match &e {
+            ManageError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ManageError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ManageError::NotFound(_) => StatusCode::NOT_FOUND,
+            ManageError::Conflict(_) => StatusCode::CONFLICT,
+            ManageError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ManageError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ManageError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
+        let code = e.code();
         let message = match &e {
             ManageError::Store(s) => format!("OGW-S001 storage: {s}"),
             other => other.to_string(),
