@@ -28,42 +28,45 @@ fn grant_arg() -> impl Fn(&str) -> Result<GrantType, String> + Clone + Send + Sy
     enum_arg(GrantType::ALL, GrantType::as_str)
 }
 
+#[derive(Args)]
+struct CreateArgs {
+    #[arg(long)]
+    name: String,
+    /// [default: generated]
+    #[arg(long)]
+    client_id: Option<String>,
+    /// Repeatable [default: client_secret_basic, client_secret_post].
+    #[arg(long = "auth-method", value_parser = method_arg())]
+    auth_methods: Vec<ClientAuthMethod>,
+    /// Repeatable [default: client_credentials].
+    #[arg(long = "grant-type", value_parser = grant_arg())]
+    grant_types: Vec<GrantType>,
+    /// Repeatable.
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Allowed scope; repeatable.
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// Catalog capability whose scopes are allowed; repeatable.
+    #[arg(long = "capability")]
+    capabilities: Vec<String>,
+    /// Allowed purpose (dpv:…); repeatable.
+    #[arg(long = "purpose")]
+    purposes: Vec<String>,
+    /// PEM (SPKI) public key file for app_jwt / private_key_jwt.
+    #[arg(long)]
+    public_key_file: Option<PathBuf>,
+    /// JWKS (JSON) file for private_key_jwt.
+    #[arg(long)]
+    jwks_file: Option<PathBuf>,
+    #[arg(long)]
+    require_pkce: bool,
+}
+
 #[derive(Subcommand)]
 enum AppCmd {
     /// Register an application; prints its client secret once (secret-based methods).
-    Create {
-        #[arg(long)]
-        name: String,
-        /// [default: generated]
-        #[arg(long)]
-        client_id: Option<String>,
-        /// Repeatable [default: client_secret_basic, client_secret_post].
-        #[arg(long = "auth-method", value_parser = method_arg())]
-        auth_methods: Vec<ClientAuthMethod>,
-        /// Repeatable [default: client_credentials].
-        #[arg(long = "grant-type", value_parser = grant_arg())]
-        grant_types: Vec<GrantType>,
-        /// Repeatable.
-        #[arg(long = "redirect-uri")]
-        redirect_uris: Vec<String>,
-        /// Allowed scope; repeatable.
-        #[arg(long = "scope")]
-        scopes: Vec<String>,
-        /// Catalog capability whose scopes are allowed; repeatable.
-        #[arg(long = "capability")]
-        capabilities: Vec<String>,
-        /// Allowed purpose (dpv:…); repeatable.
-        #[arg(long = "purpose")]
-        purposes: Vec<String>,
-        /// PEM (SPKI) public key file for app_jwt / private_key_jwt.
-        #[arg(long)]
-        public_key_file: Option<PathBuf>,
-        /// JWKS (JSON) file for private_key_jwt.
-        #[arg(long)]
-        jwks_file: Option<PathBuf>,
-        #[arg(long)]
-        require_pkce: bool,
-    },
+    Create(Box<CreateArgs>),
     /// List the tenant's applications.
     List(PageArgs),
     /// Show an application.
@@ -88,19 +91,20 @@ pub async fn run(env: &Env, a: AppArgs) -> anyhow::Result<()> {
     let cx = env.cx();
     let out = env.output;
     match a.cmd {
-        AppCmd::Create {
-            name,
-            client_id,
-            auth_methods,
-            grant_types,
-            redirect_uris,
-            scopes,
-            capabilities,
-            purposes,
-            public_key_file,
-            jwks_file,
-            require_pkce,
-        } => {
+        AppCmd::Create(c) => {
+            let CreateArgs {
+                name,
+                client_id,
+                auth_methods,
+                grant_types,
+                redirect_uris,
+                scopes,
+                capabilities,
+                purposes,
+                public_key_file,
+                jwks_file,
+                require_pkce,
+            } = *c;
             let public_key_pem = match public_key_file {
                 Some(p) => Some(
                     std::fs::read_to_string(&p)
