@@ -443,3 +443,110 @@ pub async fn delete(
     )
     .await
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::domain::{CapabilityStatus, Scope};
+    use chrono::Utc;
+
+    fn app(methods: Vec<ClientAuthMethod>, scopes: &[&str]) -> Application {
+        Application {
+            tenant: TenantId::parse("t").unwrap(),
+            client_id: ClientId::parse("c").unwrap(),
+            name: "n".into(),
+            secret_hash: Some("v1$x".into()),
+            auth_methods: methods,
+            public_key_pem: None,
+            jwks: None,
+            redirect_uris: vec![],
+            grant_types: vec![GrantType::ClientCredentials],
+            allowed_scopes: scopes.iter().map(|s| Scope::parse(s).unwrap()).collect(),
+            allowed_purposes: vec![],
+            require_pkce: false,
+            status: AppStatus::Active,
+            created_at: Utc::now(),
+        }
+    }
+
+    fn catalog() -> Vec<Capability> {
+        vec![Capability {
+            tenant: TenantId::parse("t").unwrap(),
+            id: CapabilityId::parse("sim-swap-v2").unwrap(),
+            api_name: "sim-swap".into(),
+            version: "2.1.0".into(),
+            base_path: "/sim-swap/v2".into(),
+            scopes: vec![Scope::parse("sim-swap:check").unwrap()],
+            purposes: vec![],
+            status: CapabilityStatus::Available,
+        }]
+    }
+
+    fn client(scopes: &[&str]) -> Actor {
+        Actor::Client {
+            tenant: TenantId::parse("t").unwrap(),
+            client_id: ClientId::parse("admin").unwrap(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn code(r: ManageResult<()>) -> &'static str {
+        match r {
+            Ok(()) => "OK",
+            Err(e) => e.code(),
+        }
+    }
+
+    #[test]
+    fn record_rules() {
+        let secret = vec![ClientAuthMethod::ClientSecretBasic];
+        let cat = catalog();
+        let local = Actor::Local { name: "ops".into() };
+        assert_eq!(
+            code(check(
+                &app(secret.clone(), &["sim-swap:check", "openid"]),
+                &cat,
+                &local
+            )),
+            "OK"
+        );
+        assert_eq!(
+            code(check(
+                &app(secret.clone(), &["qos-profiles:read"]),
+                &cat,
+                &local
+            )),
+            "UNKNOWN_SCOPE"
+        );
+        // Management scopes: only those the actor holds.
+        assert_eq!(
+            code(check(
+                &app(secret.clone(), &["apps:read"]),
+                &cat,
+                &client(&["apps:read"])
+            )),
+            "OK"
+        );
+        assert_eq!(
+            code(check(
+                &app(secret.clone(), &["audit:read"]),
+                &cat,
+                &client(&["apps:read"])
+            )),
+            "PERMISSION_DENIED"
+        );
+        let mut no_secret = app(secret, &[]);
+        no_secret.secret_hash = None;
+        assert_eq!(
+            code(check(&no_secret, &cat, &local)),
+            "MISSING_CLIENT_SECRET"
+        );
+        let keyed = app(vec![ClientAuthMethod::AppJwt], &[]);
+        assert_eq!(code(check(&keyed, &cat, &local)), "MISSING_CLIENT_KEY");
+        let mut jwks = keyed.clone();
+        jwks.jwks = Some(serde_json::json!({"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}));
+        assert_eq!(code(check(&jwks, &cat, &local)), "OK");
+        assert_eq!(dedup(vec![2, 1, 2, 3, 1]), vec![2, 1, 3]);
+    }
+}

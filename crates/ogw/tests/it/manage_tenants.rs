@@ -240,3 +240,53 @@ async fn management_stays_under_v1_whatever_the_base_path() {
         "3.1.0"
     );
 }
+
+#[tokio::test]
+async fn management_runs_on_postgres_too() {
+    let Some(url) = fresh_postgres_url().await else {
+        return;
+    };
+    let app = spawn_app_with(|c| c.database_url = Some(url)).await;
+    let t = operator(&app).await;
+    let r = post(
+        &app,
+        "/v1/tenants",
+        &t,
+        json!({"id": "acme", "name": "ACME"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = post(
+        &app,
+        "/v1/tenants/demo/applications",
+        &t,
+        json!({"clientId": "pg-app", "name": "pg", "allowedCapabilities": ["qos-profiles-v1"],
+               "allowedPurposes": ["dpv:ServiceProvision"]}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = post(
+        &app,
+        "/v1/tenants/demo/consents",
+        &t,
+        json!({"phoneNumber": "+34629255833", "clientId": "pg-app",
+               "purpose": "dpv:ServiceProvision", "status": "granted"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = post(
+        &app,
+        "/v1/tenants/demo/consents/check",
+        &t,
+        json!({"phoneNumber": "+34629255833", "clientId": "pg-app",
+               "purpose": "dpv:ServiceProvision", "scope": "qos-profiles:read"}),
+    )
+    .await;
+    assert_eq!(r.body["granted"], true, "{}", r.body);
+    let subs = all_pages(&app, "/v1/tenants/demo/subscribers", &t, 2).await;
+    assert_eq!(subs.len(), 4);
+    let r = delete(&app, "/v1/tenants/demo?cascade=true", &t).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = get(&app, "/v1/tenants/demo/audit?action=tenant.delete", &t).await;
+    assert_eq!(r.body["items"][0]["detail"]["removed"]["applications"], 3);
+}
