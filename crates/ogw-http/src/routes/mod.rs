@@ -1,10 +1,7 @@
 //! Route tree. Each feature module returns its own `Router`; this file merges them,
 //! mounts the public ones under `base_path` and adds the cross-cutting layers.
-<<<<<<< HEAD
-mod oauth;
-=======
 pub(crate) mod manage;
->>>>>>> main
+mod oauth;
 mod system;
 
 use std::time::Duration;
