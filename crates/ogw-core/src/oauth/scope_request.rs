@@ -123,7 +123,7 @@ impl ScopeRequest {
         check_some_scope(self)?;
         check_purpose_present(self, legs)?;
         check_scopes_allowed_for_app(self, app)?;
-        check_scopes_in_catalog(self, catalog)?;
+        check_scopes_offered(self, catalog, legs)?;
         check_purpose_allowed(self, app)?;
         Ok(())
     }
@@ -159,12 +159,18 @@ fn check_scopes_allowed_for_app(r: &ScopeRequest, app: &Application) -> Result<(
     }
 }
 
-/// Each scope belongs to an API this operator offers (catalog entry not disabled).
-fn check_scopes_in_catalog(r: &ScopeRequest, catalog: &[Capability]) -> Result<(), OAuthError> {
+/// Each scope belongs to an API this operator offers (catalog entry not disabled), or is a
+/// management scope (`manage::scopes`), which only 2-legged tokens carry.
+fn check_scopes_offered(
+    r: &ScopeRequest,
+    catalog: &[Capability],
+    legs: Legs,
+) -> Result<(), OAuthError> {
     let offered = |s: &Scope| {
-        catalog
-            .iter()
-            .any(|c| c.status != CapabilityStatus::Disabled && c.scopes.contains(s))
+        (legs == Legs::Two && crate::manage::scopes::is_management(s.as_str()))
+            || catalog
+                .iter()
+                .any(|c| c.status != CapabilityStatus::Disabled && c.scopes.contains(s))
     };
     match r.scopes.iter().find(|s| !offered(s)) {
         Some(s) => Err(OAuthError::invalid_scope(format!(
@@ -317,6 +323,13 @@ mod tests {
             r.check(&narrow, &cat, Legs::Three).unwrap_err().code(),
             "invalid_scope"
         );
+        // Management scopes: 2-legged only, still subject to the app's allowed scopes.
+        let admin = app(&["apps:read", "sim-swap:check"], &[FRAUD]);
+        let r = ScopeRequest::parse(Some("apps:read"), None).unwrap();
+        assert!(r.check(&admin, &cat, Legs::Two).is_ok());
+        assert!(r.check(&a, &cat, Legs::Two).is_err());
+        let r = ScopeRequest::parse(Some("apps:read"), Some(FRAUD)).unwrap();
+        assert!(r.check(&admin, &cat, Legs::Three).is_err());
         let no_catalog = ScopeRequest::parse(Some("sim-swap:check"), Some(FRAUD)).unwrap();
         assert!(no_catalog
             .check(&a, &catalog(&["qos-profiles:read"]), Legs::Three)

@@ -612,3 +612,45 @@ async fn audit_records_each_grant() {
     assert_eq!(events[0].action, "oauth.token.client_credentials");
     assert_eq!(events[0].actor, demo::CLIENT_ID);
 }
+
+#[tokio::test]
+async fn management_clients_get_their_scopes_by_client_credentials() {
+    let app = spawn_app().await;
+    create_app(&app, "demo", "crm", "crm-secret", |a| {
+        a.allowed_scopes = vec![Scope::parse("apps:read").unwrap()];
+        a.grant_types = vec![GrantType::ClientCredentials];
+    })
+    .await;
+    let r = post_form(
+        &app,
+        "/token",
+        Some(&basic("crm", "crm-secret")),
+        &[
+            ("grant_type", "client_credentials".into()),
+            ("scope", "apps:read".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let token = r.body["access_token"].as_str().unwrap();
+    let res = app
+        .http
+        .get(app.url("/v1/tenants/demo/applications"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Not a scope it was given.
+    let r = post_form(
+        &app,
+        "/token",
+        Some(&basic("crm", "crm-secret")),
+        &[
+            ("grant_type", "client_credentials".into()),
+            ("scope", "apps:write".into()),
+        ],
+    )
+    .await;
+    assert_eq!((r.status, r.error()), (400, "invalid_scope"));
+}
