@@ -1,11 +1,1142 @@
-//! SQLite and PostgreSQL implementations of `ogw_core::store::Store`.
-//! (Placeholder until the store branch lands.)
+//! SQLite and PostgreSQL implementations of [`ogw_core::store::Store`].
+//!
+//! One body of SQL serves both databases. The schema uses portable column types only
+//! (TEXT; BIGINT/INTEGER for numbers and for timestamps as unix milliseconds; JSON as TEXT;
+//! booleans as 0/1), statements use `$N` placeholders, which SQLite accepts as named
+//! parameters, and `ON CONFLICT` / `RETURNING`, which both support. `sql_store!` below expands
+//! the whole `Store` implementation once per backend; the per-backend differences live in the
+//! two migration directories and in [`open`].
+//!
+//! Rows decode into the raw structs of `rows` and then parse into domain types, so a value
+//! the domain rejects surfaces as [`StoreError::Corrupt`] instead of travelling on.
+#[macro_use]
+mod rows;
+
+use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use ogw_core::store::{Store, StoreError};
+use ogw_core::store::{Store, StoreError, StoreResult};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Arguments, Database, Encode, Type};
 
+use rows::Val;
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Connections per pool. A SQLite file in WAL mode serves concurrent readers and one writer at
+/// a time (others wait up to `SQLITE_BUSY_TIMEOUT`).
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
+const POSTGRES_MAX_CONNECTIONS: u32 = 10;
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens the store named by `url`: `sqlite://path/to/file.db` (file created if missing, parent
+/// dir created too) or `postgres://…`. Does not migrate: call [`Store::migrate`] next.
+///
+/// PostgreSQL URLs take libpq-style parameters, e.g. `?options=-csearch_path%3Dmyschema`.
+/// In-memory SQLite is refused: the pool holds several connections, each would see its own
+/// empty database.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    Err(StoreError::Backend(format!(
-        "store not built yet for {url}"
-    )))
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(open_sqlite(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(open_postgres(url).await?))
+    } else {
+        // The URL is not echoed: it may carry a password.
+        Err(StoreError::Backend(
+            "unsupported store URL: expected sqlite://… or postgres://…".into(),
+        ))
+    }
+}
+
+async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Err(StoreError::Backend(
+            "in-memory SQLite is not supported: use a file (sqlite://path/to/ogw.db)".into(),
+        ));
+    }
+    let opts = SqliteConnectOptions::from_str(url)
+        .map_err(db_err)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let path = opts.get_filename().to_owned();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Backend(format!("creating directory {}: {e}", dir.display()))
+        })?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(SQLITE_MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(opts)
+        .await
+        .map_err(db_err)?;
+    tracing::info!(backend = "sqlite", path = %path.display(), "store opened");
+    Ok(sqlite::SqliteStore { pool })
+}
+
+async fn open_postgres(url: &str) -> StoreResult<postgres::PgStore> {
+    let opts = PgConnectOptions::from_str(url).map_err(db_err)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(POSTGRES_MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(opts)
+        .await
+        .map_err(db_err)?;
+    tracing::info!(backend = "postgres", "store opened");
+    Ok(postgres::PgStore { pool })
+}
+
+/// The one mapping from driver errors to store errors, for both databases.
+fn db_err(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        // A foreign key violation is a conflict with existing (or missing) rows: a tenant that
+        // still owns applications or subscribers, a record for an unknown tenant or profile.
+        sqlx::Error::Database(d) if d.is_unique_violation() || d.is_foreign_key_violation() => {
+            StoreError::Conflict(d.message().to_owned())
+        }
+        e @ (sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) => {
+            StoreError::Corrupt(e.to_string())
+        }
+        e => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// Binds `$1…$N`.
+fn arguments<'q, DB>(vals: Vec<Val>) -> StoreResult<<DB as Database>::Arguments<'q>>
+where
+    DB: Database,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+{
+    let mut args = <DB as Database>::Arguments::default();
+    for v in vals {
+        match v {
+            Val::Text(s) => args.add(s),
+            Val::Int(i) => args.add(i),
+        }
+        .map_err(|e| StoreError::Backend(format!("binding parameter: {e}")))?;
+    }
+    Ok(args)
+}
+
+/// Updates and deletes of a single keyed row: no row means the key does not exist.
+fn one_row(affected: u64) -> StoreResult<()> {
+    if affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Page sizes: 0 means the default, anything else is clamped to 1..=1000.
+fn page_limit(limit: i64) -> i64 {
+    if limit == 0 {
+        100
+    } else {
+        limit.clamp(1, 1000)
+    }
+}
+
+/// Expands the `Store` implementation for one sqlx backend, in module `$module`.
+macro_rules! sql_store {
+    ($module:ident, $store:ident, $db:ty, $backend:literal, $migrator:ident) => {
+        mod $module {
+            use async_trait::async_trait;
+            use ogw_core::domain::*;
+            use ogw_core::store::*;
+            use sqlx::{Database, Executor, FromRow};
+
+            use crate::rows::*;
+            use crate::{arguments, db_err, one_row, page_limit};
+
+            type Db = $db;
+            type DbRow = <Db as Database>::Row;
+
+            pub(crate) struct $store {
+                pub(crate) pool: sqlx::Pool<Db>,
+            }
+
+            /// Runs a statement; returns the number of rows it affected.
+            async fn exec<'e, E>(e: E, sql: &'static str, args: Vec<Val>) -> StoreResult<u64>
+            where
+                E: Executor<'e, Database = Db>,
+            {
+                let done = sqlx::query_with(sql, arguments::<Db>(args)?)
+                    .execute(e)
+                    .await
+                    .map_err(db_err)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn row<'e, R, E>(
+                e: E,
+                sql: &'static str,
+                args: Vec<Val>,
+            ) -> StoreResult<Option<R>>
+            where
+                E: Executor<'e, Database = Db>,
+                R: for<'r> FromRow<'r, DbRow> + Send + Unpin,
+            {
+                sqlx::query_as_with::<Db, R, _>(sql, arguments::<Db>(args)?)
+                    .fetch_optional(e)
+                    .await
+                    .map_err(db_err)
+            }
+
+            async fn rows<'e, R, E>(e: E, sql: &'static str, args: Vec<Val>) -> StoreResult<Vec<R>>
+            where
+                E: Executor<'e, Database = Db>,
+                R: for<'r> FromRow<'r, DbRow> + Send + Unpin,
+            {
+                sqlx::query_as_with::<Db, R, _>(sql, arguments::<Db>(args)?)
+                    .fetch_all(e)
+                    .await
+                    .map_err(db_err)
+            }
+
+            /// The first column of the first row, if there is a row.
+            async fn scalar<'e, T, E>(
+                e: E,
+                sql: &'static str,
+                args: Vec<Val>,
+            ) -> StoreResult<Option<T>>
+            where
+                E: Executor<'e, Database = Db>,
+                (T,): for<'r> FromRow<'r, DbRow>,
+                T: Send + Unpin,
+            {
+                sqlx::query_scalar_with::<Db, T, _>(sql, arguments::<Db>(args)?)
+                    .fetch_optional(e)
+                    .await
+                    .map_err(db_err)
+            }
+
+            async fn scalars<'e, T, E>(
+                e: E,
+                sql: &'static str,
+                args: Vec<Val>,
+            ) -> StoreResult<Vec<T>>
+            where
+                E: Executor<'e, Database = Db>,
+                (T,): for<'r> FromRow<'r, DbRow>,
+                T: Send + Unpin,
+            {
+                sqlx::query_scalar_with::<Db, T, _>(sql, arguments::<Db>(args)?)
+                    .fetch_all(e)
+                    .await
+                    .map_err(db_err)
+            }
+
+            /// A statement that always yields one row (aggregates, `INSERT … RETURNING`).
+            async fn scalar_one<'e, T, E>(e: E, sql: &'static str, args: Vec<Val>) -> StoreResult<T>
+            where
+                E: Executor<'e, Database = Db>,
+                (T,): for<'r> FromRow<'r, DbRow>,
+                T: Send + Unpin,
+            {
+                sqlx::query_scalar_with::<Db, T, _>(sql, arguments::<Db>(args)?)
+                    .fetch_one(e)
+                    .await
+                    .map_err(db_err)
+            }
+
+            #[async_trait]
+            impl TenantStore for $store {
+                async fn create_tenant(&self, t: &Tenant) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO tenants (",
+                        tenant_cols!(),
+                        ") VALUES ($1, $2, $3, $4)"
+                    );
+                    exec(&self.pool, sql, tenant_args(t)).await.map(drop)
+                }
+
+                async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
+                    let sql = concat!("SELECT ", tenant_cols!(), " FROM tenants WHERE id = $1");
+                    opt(row::<TenantRow, _>(&self.pool, sql, args![id.as_str()]).await?)
+                }
+
+                async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+                    let sql = concat!("SELECT ", tenant_cols!(), " FROM tenants ORDER BY id");
+                    all(rows::<TenantRow, _>(&self.pool, sql, args![]).await?)
+                }
+
+                /// Updates name and status; `created_at` is immutable.
+                async fn update_tenant(&self, t: &Tenant) -> StoreResult<()> {
+                    let sql = "UPDATE tenants SET name = $2, status = $3 WHERE id = $1";
+                    one_row(exec(&self.pool, sql, tenant_args(t)).await?)
+                }
+
+                async fn delete_tenant(&self, id: &TenantId) -> StoreResult<()> {
+                    // Tenant-owned data cascades, except applications and subscribers, whose
+                    // foreign keys make the delete fail while any are left.
+                    let sql = "DELETE FROM tenants WHERE id = $1";
+                    match exec(&self.pool, sql, args![id.as_str()]).await {
+                        Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
+                            "tenant {id} still has applications or subscribers"
+                        ))),
+                        done => one_row(done?),
+                    }
+                }
+            }
+
+            #[async_trait]
+            impl ApplicationStore for $store {
+                async fn create_application(&self, a: &Application) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO applications (",
+                        application_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                    );
+                    exec(&self.pool, sql, application_args(a)?).await.map(drop)
+                }
+
+                async fn find_application(
+                    &self,
+                    client_id: &ClientId,
+                ) -> StoreResult<Option<Application>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        application_cols!(),
+                        " FROM applications WHERE client_id = $1"
+                    );
+                    opt(
+                        row::<ApplicationRow, _>(&self.pool, sql, args![client_id.as_str()])
+                            .await?,
+                    )
+                }
+
+                async fn list_applications(
+                    &self,
+                    tenant: &TenantId,
+                ) -> StoreResult<Vec<Application>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        application_cols!(),
+                        " FROM applications \
+                         WHERE tenant_id = $1 ORDER BY client_id"
+                    );
+                    all(rows::<ApplicationRow, _>(&self.pool, sql, args![tenant.as_str()]).await?)
+                }
+
+                /// Updates everything but the keys and `created_at`.
+                async fn update_application(&self, a: &Application) -> StoreResult<()> {
+                    let sql = "UPDATE applications SET name = $3, secret_hash = $4, \
+                               auth_methods = $5, public_key_pem = $6, jwks = $7, \
+                               redirect_uris = $8, grant_types = $9, allowed_scopes = $10, \
+                               allowed_purposes = $11, require_pkce = $12, status = $13 \
+                               WHERE client_id = $1 AND tenant_id = $2";
+                    one_row(exec(&self.pool, sql, application_args(a)?).await?)
+                }
+
+                async fn delete_application(
+                    &self,
+                    tenant: &TenantId,
+                    client_id: &ClientId,
+                ) -> StoreResult<()> {
+                    let sql = "DELETE FROM applications WHERE tenant_id = $1 AND client_id = $2";
+                    let args = args![tenant.as_str(), client_id.as_str()];
+                    one_row(exec(&self.pool, sql, args).await?)
+                }
+            }
+
+            #[async_trait]
+            impl CapabilityStore for $store {
+                async fn upsert_capability(&self, c: &Capability) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO capabilities (",
+                        capability_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, id) DO UPDATE \
+                         SET api_name = excluded.api_name, version = excluded.version, \
+                         base_path = excluded.base_path, scopes = excluded.scopes, \
+                         purposes = excluded.purposes, status = excluded.status"
+                    );
+                    exec(&self.pool, sql, capability_args(c)?).await.map(drop)
+                }
+
+                async fn get_capability(
+                    &self,
+                    tenant: &TenantId,
+                    id: &CapabilityId,
+                ) -> StoreResult<Option<Capability>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        capability_cols!(),
+                        " FROM capabilities \
+                         WHERE tenant_id = $1 AND id = $2"
+                    );
+                    let args = args![tenant.as_str(), id.as_str()];
+                    opt(row::<CapabilityRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn list_capabilities(
+                    &self,
+                    tenant: &TenantId,
+                ) -> StoreResult<Vec<Capability>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        capability_cols!(),
+                        " FROM capabilities \
+                         WHERE tenant_id = $1 ORDER BY id"
+                    );
+                    all(rows::<CapabilityRow, _>(&self.pool, sql, args![tenant.as_str()]).await?)
+                }
+
+                async fn delete_capability(
+                    &self,
+                    tenant: &TenantId,
+                    id: &CapabilityId,
+                ) -> StoreResult<()> {
+                    let sql = "DELETE FROM capabilities WHERE tenant_id = $1 AND id = $2";
+                    one_row(exec(&self.pool, sql, args![tenant.as_str(), id.as_str()]).await?)
+                }
+            }
+
+            #[async_trait]
+            impl SubscriberStore for $store {
+                /// Keyed by MSISDN; `Conflict` when the subscriber id belongs to another MSISDN.
+                async fn upsert_subscriber(&self, s: &Subscriber) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO subscribers (",
+                        subscriber_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, msisdn) DO UPDATE \
+                         SET subscriber_id = excluded.subscriber_id, \
+                         sim_activated_at = excluded.sim_activated_at, imsi = excluded.imsi"
+                    );
+                    exec(&self.pool, sql, subscriber_args(s)).await.map(drop)
+                }
+
+                async fn get_subscriber(
+                    &self,
+                    tenant: &TenantId,
+                    msisdn: &PhoneNumber,
+                ) -> StoreResult<Option<Subscriber>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        subscriber_cols!(),
+                        " FROM subscribers \
+                         WHERE tenant_id = $1 AND msisdn = $2"
+                    );
+                    let args = args![tenant.as_str(), msisdn.as_str()];
+                    opt(row::<SubscriberRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn get_subscriber_by_id(
+                    &self,
+                    tenant: &TenantId,
+                    id: &SubscriberId,
+                ) -> StoreResult<Option<Subscriber>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        subscriber_cols!(),
+                        " FROM subscribers \
+                         WHERE tenant_id = $1 AND subscriber_id = $2"
+                    );
+                    let args = args![tenant.as_str(), id.as_str()];
+                    opt(row::<SubscriberRow, _>(&self.pool, sql, args).await?)
+                }
+
+                /// `limit` 0 means 100; otherwise clamped to 1..=1000.
+                async fn list_subscribers(
+                    &self,
+                    tenant: &TenantId,
+                    after: Option<&PhoneNumber>,
+                    limit: i64,
+                ) -> StoreResult<Vec<Subscriber>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        subscriber_cols!(),
+                        " FROM subscribers \
+                         WHERE tenant_id = $1 AND ($2 IS NULL OR msisdn > $2) \
+                         ORDER BY msisdn LIMIT $3"
+                    );
+                    let args = args![
+                        tenant.as_str(),
+                        after.map(PhoneNumber::as_str),
+                        page_limit(limit)
+                    ];
+                    all(rows::<SubscriberRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn count_subscribers(&self, tenant: &TenantId) -> StoreResult<i64> {
+                    let sql = "SELECT COUNT(*) FROM subscribers WHERE tenant_id = $1";
+                    scalar_one(&self.pool, sql, args![tenant.as_str()]).await
+                }
+
+                async fn record_sim_change(&self, c: &SimChange) -> StoreResult<bool> {
+                    let sql = concat!(
+                        "INSERT INTO sim_changes (",
+                        sim_change_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, event_id) DO NOTHING"
+                    );
+                    Ok(exec(&self.pool, sql, sim_change_args(c)).await? == 1)
+                }
+
+                async fn latest_sim_change(
+                    &self,
+                    tenant: &TenantId,
+                    msisdn: &PhoneNumber,
+                ) -> StoreResult<Option<Timestamp>> {
+                    let sql = "SELECT MAX(changed_at) FROM sim_changes \
+                               WHERE tenant_id = $1 AND msisdn = $2";
+                    let args = args![tenant.as_str(), msisdn.as_str()];
+                    opt_ts(scalar_one::<Option<i64>, _>(&self.pool, sql, args).await?)
+                }
+
+                /// Keeps the original `started_at` of a known session.
+                async fn upsert_ip_session(&self, s: &IpSession) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO ip_sessions (",
+                        session_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, session_id) \
+                         DO UPDATE SET ip = excluded.ip, msisdn = excluded.msisdn, \
+                         last_seen_at = excluded.last_seen_at, ended_at = excluded.ended_at"
+                    );
+                    exec(&self.pool, sql, session_args(s)).await.map(drop)
+                }
+
+                /// False when the session is unknown or already ended.
+                async fn end_ip_session(
+                    &self,
+                    tenant: &TenantId,
+                    session_id: &str,
+                    at: Timestamp,
+                ) -> StoreResult<bool> {
+                    let sql = "UPDATE ip_sessions SET ended_at = $3 \
+                               WHERE tenant_id = $1 AND session_id = $2 AND ended_at IS NULL";
+                    let args = args![tenant.as_str(), session_id, &at];
+                    Ok(exec(&self.pool, sql, args).await? > 0)
+                }
+
+                async fn find_active_session(
+                    &self,
+                    tenant: &TenantId,
+                    ip: std::net::IpAddr,
+                    seen_since: Timestamp,
+                ) -> StoreResult<Option<IpSession>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        session_cols!(),
+                        " FROM ip_sessions \
+                         WHERE tenant_id = $1 AND ip = $2 AND ended_at IS NULL \
+                         AND last_seen_at >= $3 ORDER BY last_seen_at DESC, session_id LIMIT 1"
+                    );
+                    let args = args![tenant.as_str(), ip.to_string(), &seen_since];
+                    opt(row::<IpSessionRow, _>(&self.pool, sql, args).await?)
+                }
+
+                /// Most recently seen first.
+                async fn list_active_sessions(
+                    &self,
+                    tenant: &TenantId,
+                    seen_since: Timestamp,
+                ) -> StoreResult<Vec<IpSession>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        session_cols!(),
+                        " FROM ip_sessions \
+                         WHERE tenant_id = $1 AND ended_at IS NULL AND last_seen_at >= $2 \
+                         ORDER BY last_seen_at DESC, session_id"
+                    );
+                    let args = args![tenant.as_str(), &seen_since];
+                    all(rows::<IpSessionRow, _>(&self.pool, sql, args).await?)
+                }
+            }
+
+            #[async_trait]
+            impl QosStore for $store {
+                async fn upsert_qos_profile(&self, p: &QosProfileRecord) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO qos_profiles (",
+                        qos_profile_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4) ON CONFLICT (tenant_id, name) DO UPDATE \
+                         SET status = excluded.status, body = excluded.body"
+                    );
+                    exec(&self.pool, sql, qos_profile_args(p)?).await.map(drop)
+                }
+
+                async fn get_qos_profile(
+                    &self,
+                    tenant: &TenantId,
+                    name: &str,
+                ) -> StoreResult<Option<QosProfileRecord>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        qos_profile_cols!(),
+                        " FROM qos_profiles \
+                         WHERE tenant_id = $1 AND name = $2"
+                    );
+                    opt(
+                        row::<QosProfileRow, _>(&self.pool, sql, args![tenant.as_str(), name])
+                            .await?,
+                    )
+                }
+
+                async fn list_qos_profiles(
+                    &self,
+                    tenant: &TenantId,
+                ) -> StoreResult<Vec<QosProfileRecord>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        qos_profile_cols!(),
+                        " FROM qos_profiles \
+                         WHERE tenant_id = $1 ORDER BY name"
+                    );
+                    all(rows::<QosProfileRow, _>(&self.pool, sql, args![tenant.as_str()]).await?)
+                }
+
+                /// `Conflict` when the profile does not exist.
+                async fn set_qos_availability(
+                    &self,
+                    tenant: &TenantId,
+                    profile: &str,
+                    msisdn: &PhoneNumber,
+                    available: bool,
+                ) -> StoreResult<()> {
+                    let sql =
+                        "INSERT INTO qos_availability (tenant_id, profile, msisdn, available) \
+                               VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, msisdn, profile) \
+                               DO UPDATE SET available = excluded.available";
+                    let args = args![tenant.as_str(), profile, msisdn.as_str(), available];
+                    exec(&self.pool, sql, args).await.map(drop)
+                }
+
+                /// Sorted by name.
+                async fn qos_profiles_for(
+                    &self,
+                    tenant: &TenantId,
+                    msisdn: &PhoneNumber,
+                ) -> StoreResult<Vec<String>> {
+                    let sql = "SELECT profile FROM qos_availability \
+                               WHERE tenant_id = $1 AND msisdn = $2 AND available = $3 \
+                               ORDER BY profile";
+                    scalars(
+                        &self.pool,
+                        sql,
+                        args![tenant.as_str(), msisdn.as_str(), true],
+                    )
+                    .await
+                }
+            }
+
+            #[async_trait]
+            impl ConsentStore for $store {
+                async fn get_consent(
+                    &self,
+                    tenant: &TenantId,
+                    msisdn: &PhoneNumber,
+                    client_id: &ClientId,
+                    purpose: &Purpose,
+                ) -> StoreResult<Option<Consent>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        consent_cols!(),
+                        " FROM consents WHERE tenant_id = $1 \
+                         AND msisdn = $2 AND client_id = $3 AND purpose = $4"
+                    );
+                    let args = args![
+                        tenant.as_str(),
+                        msisdn.as_str(),
+                        client_id.as_str(),
+                        purpose.as_str()
+                    ];
+                    opt(row::<ConsentRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn put_consent(
+                    &self,
+                    c: &Consent,
+                    actor: &str,
+                    reason: &str,
+                ) -> StoreResult<i64> {
+                    let upsert = concat!(
+                        "INSERT INTO consents (",
+                        consent_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (tenant_id, msisdn, client_id, purpose) DO UPDATE \
+                         SET scopes = excluded.scopes, status = excluded.status, \
+                         updated_at = excluded.updated_at, expires_at = excluded.expires_at"
+                    );
+                    let append = concat!(
+                        "INSERT INTO consent_events (",
+                        consent_event_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+                    );
+                    // Both statements write, so on SQLite the transaction takes the write lock
+                    // at its first statement and never has to upgrade a read snapshot.
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    exec(&mut *tx, upsert, consent_args(c)?).await?;
+                    let id =
+                        scalar_one(&mut *tx, append, consent_event_args(c, actor, reason)).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(id)
+                }
+
+                async fn list_consents_by_subscriber(
+                    &self,
+                    tenant: &TenantId,
+                    msisdn: &PhoneNumber,
+                ) -> StoreResult<Vec<Consent>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        consent_cols!(),
+                        " FROM consents \
+                         WHERE tenant_id = $1 AND msisdn = $2 ORDER BY client_id, purpose"
+                    );
+                    let args = args![tenant.as_str(), msisdn.as_str()];
+                    all(rows::<ConsentRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn list_consents_by_client(
+                    &self,
+                    tenant: &TenantId,
+                    client_id: &ClientId,
+                ) -> StoreResult<Vec<Consent>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        consent_cols!(),
+                        " FROM consents \
+                         WHERE tenant_id = $1 AND client_id = $2 ORDER BY msisdn, purpose"
+                    );
+                    let args = args![tenant.as_str(), client_id.as_str()];
+                    all(rows::<ConsentRow, _>(&self.pool, sql, args).await?)
+                }
+
+                /// Oldest first.
+                async fn consent_history(
+                    &self,
+                    tenant: &TenantId,
+                    msisdn: &PhoneNumber,
+                    client_id: &ClientId,
+                    purpose: &Purpose,
+                ) -> StoreResult<Vec<ConsentEvent>> {
+                    let sql = concat!(
+                        "SELECT id, ",
+                        consent_event_cols!(),
+                        " FROM consent_events \
+                         WHERE tenant_id = $1 AND msisdn = $2 AND client_id = $3 \
+                         AND purpose = $4 ORDER BY id"
+                    );
+                    let args = args![
+                        tenant.as_str(),
+                        msisdn.as_str(),
+                        client_id.as_str(),
+                        purpose.as_str()
+                    ];
+                    all(rows::<ConsentEventRow, _>(&self.pool, sql, args).await?)
+                }
+            }
+
+            #[async_trait]
+            impl GrantStore for $store {
+                async fn insert_code(&self, c: &AuthCode) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO auth_codes (",
+                        code_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    );
+                    exec(&self.pool, sql, code_args(c)?).await.map(drop)
+                }
+
+                async fn consume_code(
+                    &self,
+                    tenant: &TenantId,
+                    code_hash: &str,
+                    now: Timestamp,
+                ) -> StoreResult<Option<AuthCode>> {
+                    let sql = concat!(
+                        "UPDATE auth_codes SET consumed_at = $3 \
+                         WHERE tenant_id = $1 AND code_hash = $2 AND consumed_at IS NULL \
+                         AND expires_at > $3 RETURNING ",
+                        code_cols!()
+                    );
+                    let args = args![tenant.as_str(), code_hash, &now];
+                    opt(row::<AuthCodeRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn get_code(
+                    &self,
+                    tenant: &TenantId,
+                    code_hash: &str,
+                ) -> StoreResult<Option<AuthCode>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        code_cols!(),
+                        " FROM auth_codes \
+                         WHERE tenant_id = $1 AND code_hash = $2"
+                    );
+                    opt(
+                        row::<AuthCodeRow, _>(&self.pool, sql, args![tenant.as_str(), code_hash])
+                            .await?,
+                    )
+                }
+
+                async fn set_code_issued_jti(
+                    &self,
+                    tenant: &TenantId,
+                    code_hash: &str,
+                    jti: &str,
+                ) -> StoreResult<()> {
+                    let sql = "UPDATE auth_codes SET issued_jti = $3 \
+                               WHERE tenant_id = $1 AND code_hash = $2";
+                    one_row(exec(&self.pool, sql, args![tenant.as_str(), code_hash, jti]).await?)
+                }
+
+                async fn insert_ciba(&self, r: &CibaRequest) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO ciba_requests (",
+                        ciba_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                    );
+                    exec(&self.pool, sql, ciba_args(r)?).await.map(drop)
+                }
+
+                async fn get_ciba(
+                    &self,
+                    tenant: &TenantId,
+                    id_hash: &str,
+                ) -> StoreResult<Option<CibaRequest>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        ciba_cols!(),
+                        " FROM ciba_requests \
+                         WHERE tenant_id = $1 AND id_hash = $2"
+                    );
+                    opt(row::<CibaRow, _>(&self.pool, sql, args![tenant.as_str(), id_hash]).await?)
+                }
+
+                /// `NotFound` for an unknown request.
+                async fn touch_ciba_poll(
+                    &self,
+                    tenant: &TenantId,
+                    id_hash: &str,
+                    now: Timestamp,
+                ) -> StoreResult<Option<Timestamp>> {
+                    // SET right-hand sides read the old row on both databases, so one atomic
+                    // statement shifts the last poll into prev_polled_at and returns it.
+                    let sql = "UPDATE ciba_requests \
+                               SET prev_polled_at = last_polled_at, last_polled_at = $3 \
+                               WHERE tenant_id = $1 AND id_hash = $2 RETURNING prev_polled_at";
+                    let args = args![tenant.as_str(), id_hash, &now];
+                    match scalar::<Option<i64>, _>(&self.pool, sql, args).await? {
+                        Some(previous) => opt_ts(previous),
+                        None => Err(StoreError::NotFound),
+                    }
+                }
+
+                async fn set_ciba_status(
+                    &self,
+                    tenant: &TenantId,
+                    id_hash: &str,
+                    status: CibaStatus,
+                ) -> StoreResult<()> {
+                    let sql = "UPDATE ciba_requests SET status = $3 \
+                               WHERE tenant_id = $1 AND id_hash = $2";
+                    let args = args![tenant.as_str(), id_hash, status.as_str()];
+                    one_row(exec(&self.pool, sql, args).await?)
+                }
+
+                async fn consume_ciba(
+                    &self,
+                    tenant: &TenantId,
+                    id_hash: &str,
+                    now: Timestamp,
+                ) -> StoreResult<Option<CibaRequest>> {
+                    let sql = concat!(
+                        "UPDATE ciba_requests SET consumed_at = $3 \
+                         WHERE tenant_id = $1 AND id_hash = $2 AND status = $4 \
+                         AND consumed_at IS NULL AND expires_at > $3 RETURNING ",
+                        ciba_cols!()
+                    );
+                    let args = args![
+                        tenant.as_str(),
+                        id_hash,
+                        &now,
+                        CibaStatus::Approved.as_str()
+                    ];
+                    opt(row::<CibaRow, _>(&self.pool, sql, args).await?)
+                }
+
+                /// Revoking twice keeps the later expiry.
+                async fn revoke_jti(
+                    &self,
+                    tenant: &TenantId,
+                    jti: &str,
+                    expires_at: Timestamp,
+                ) -> StoreResult<()> {
+                    let sql = "INSERT INTO revoked_tokens (tenant_id, jti, expires_at) \
+                               VALUES ($1, $2, $3) ON CONFLICT (tenant_id, jti) DO UPDATE \
+                               SET expires_at = CASE WHEN excluded.expires_at > \
+                               revoked_tokens.expires_at THEN excluded.expires_at \
+                               ELSE revoked_tokens.expires_at END";
+                    let args = args![tenant.as_str(), jti, &expires_at];
+                    exec(&self.pool, sql, args).await.map(drop)
+                }
+
+                async fn is_jti_revoked(&self, tenant: &TenantId, jti: &str) -> StoreResult<bool> {
+                    let sql =
+                        "SELECT COUNT(*) FROM revoked_tokens WHERE tenant_id = $1 AND jti = $2";
+                    let n: i64 = scalar_one(&self.pool, sql, args![tenant.as_str(), jti]).await?;
+                    Ok(n > 0)
+                }
+
+                async fn use_jti_once(
+                    &self,
+                    tenant: &TenantId,
+                    namespace: &str,
+                    jti: &str,
+                    expires_at: Timestamp,
+                ) -> StoreResult<bool> {
+                    let sql = "INSERT INTO used_jtis (tenant_id, namespace, jti, expires_at) \
+                               VALUES ($1, $2, $3, $4) \
+                               ON CONFLICT (tenant_id, namespace, jti) DO NOTHING";
+                    let args = args![tenant.as_str(), namespace, jti, &expires_at];
+                    Ok(exec(&self.pool, sql, args).await? == 1)
+                }
+
+                /// Expired means `expires_at <= now`, matching the `expires_at > now` of the
+                /// consume statements.
+                async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
+                    let mut purged = 0;
+                    for sql in [
+                        "DELETE FROM auth_codes WHERE expires_at <= $1",
+                        "DELETE FROM ciba_requests WHERE expires_at <= $1",
+                        "DELETE FROM revoked_tokens WHERE expires_at <= $1",
+                        "DELETE FROM used_jtis WHERE expires_at <= $1",
+                    ] {
+                        purged += exec(&self.pool, sql, args![&now]).await?;
+                    }
+                    Ok(purged)
+                }
+            }
+
+            #[async_trait]
+            impl KeyStore for $store {
+                async fn insert_signing_key(&self, k: &SigningKey) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO signing_keys (",
+                        signing_key_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7)"
+                    );
+                    exec(&self.pool, sql, signing_key_args(k)?).await.map(drop)
+                }
+
+                async fn list_signing_keys(&self, now: Timestamp) -> StoreResult<Vec<SigningKey>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        signing_key_cols!(),
+                        " FROM signing_keys \
+                         WHERE publish_until IS NULL OR publish_until > $1 \
+                         ORDER BY created_at DESC, kid DESC"
+                    );
+                    all(rows::<SigningKeyRow, _>(&self.pool, sql, args![&now]).await?)
+                }
+
+                async fn retire_signing_key(
+                    &self,
+                    kid: &str,
+                    at: Timestamp,
+                    publish_until: Timestamp,
+                ) -> StoreResult<()> {
+                    let sql = "UPDATE signing_keys SET retired_at = $2, publish_until = $3 \
+                               WHERE kid = $1";
+                    one_row(exec(&self.pool, sql, args![kid, &at, &publish_until]).await?)
+                }
+            }
+
+            #[async_trait]
+            impl AuditStore for $store {
+                /// Ignores `e.id`; returns the id assigned.
+                async fn append_audit(&self, e: &AuditEvent) -> StoreResult<i64> {
+                    let sql = concat!(
+                        "INSERT INTO audit_events (",
+                        audit_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+                    );
+                    scalar_one(&self.pool, sql, audit_args(e)?).await
+                }
+
+                /// `limit` 0 means 100; otherwise clamped to 1..=1000. `before_id` pages back.
+                async fn list_audit(
+                    &self,
+                    tenant: &TenantId,
+                    filter: &AuditFilter,
+                ) -> StoreResult<Vec<AuditEvent>> {
+                    // A prefix test by substr, not LIKE, so `_` and `%` in the prefix are literal.
+                    let sql = concat!(
+                        "SELECT id, ",
+                        audit_cols!(),
+                        " FROM audit_events WHERE tenant_id = $1 \
+                         AND ($2 IS NULL OR substr(action, 1, length($2)) = $2) \
+                         AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR id < $4) \
+                         ORDER BY id DESC LIMIT $5"
+                    );
+                    let args = args![
+                        tenant.as_str(),
+                        filter.action_prefix.as_deref(),
+                        filter.actor.as_deref(),
+                        filter.before_id,
+                        page_limit(filter.limit)
+                    ];
+                    all(rows::<AuditRow, _>(&self.pool, sql, args).await?)
+                }
+            }
+
+            #[async_trait]
+            impl Store for $store {
+                async fn migrate(&self) -> StoreResult<()> {
+                    crate::$migrator
+                        .run(&self.pool)
+                        .await
+                        .map_err(|e| StoreError::Backend(format!("migration: {e}")))
+                }
+
+                async fn ping(&self) -> StoreResult<()> {
+                    exec(&self.pool, "SELECT 1", args![]).await.map(drop)
+                }
+
+                fn backend(&self) -> &'static str {
+                    $backend
+                }
+            }
+        }
+    };
+}
+
+sql_store!(sqlite, SqliteStore, sqlx::Sqlite, "sqlite", SQLITE_MIGRATOR);
+sql_store!(
+    postgres,
+    PgStore,
+    sqlx::Postgres,
+    "postgres",
+    POSTGRES_MIGRATOR
+);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    async fn sqlite_store(dir: &tempfile::TempDir) -> sqlite::SqliteStore {
+        open_sqlite(&format!("sqlite://{}/t.db", dir.path().display()))
+            .await
+            .unwrap()
+    }
+
+    /// The shared SQL relies on SQLite reading `$N` as "argument N": out of order and reused.
+    #[tokio::test]
+    async fn sqlite_binds_dollar_placeholders_by_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sqlite_store(&dir).await;
+        let (text, sum): (String, i64) =
+            sqlx::query_as("SELECT $2 || '-' || $1 || '-' || $2, $3 + $3")
+                .bind("a")
+                .bind("b")
+                .bind(20_i64)
+                .fetch_one(&s.pool)
+                .await
+                .unwrap();
+        assert_eq!((text.as_str(), sum), ("b-a-b", 40));
+        let vals = args!["x", Option::<String>::None, 7_i64];
+        let (x, none, seven): (String, Option<String>, i64) = sqlx::query_as_with(
+            "SELECT $1, $2, $3",
+            arguments::<sqlx::Sqlite>(vals).unwrap(),
+        )
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+        assert_eq!((x.as_str(), none, seven), ("x", None, 7));
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_are_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sqlite_store(&dir).await;
+        // Several connections at once, each with the same settings.
+        let mut conns = Vec::new();
+        for _ in 0..3 {
+            conns.push(s.pool.acquire().await.unwrap());
+        }
+        for conn in &mut conns {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(mode, "wal");
+            for (pragma, want) in [
+                ("foreign_keys", 1),
+                ("busy_timeout", 5000),
+                ("synchronous", 1),
+            ] {
+                let got: i64 = sqlx::query_scalar(&format!("PRAGMA {pragma}"))
+                    .fetch_one(&mut **conn)
+                    .await
+                    .unwrap();
+                assert_eq!(got, want, "PRAGMA {pragma}");
+            }
+        }
+    }
+
+    /// Rows the domain rejects (tampered or written by a buggy release) surface as `Corrupt`.
+    #[tokio::test]
+    async fn tampered_rows_are_corrupt() {
+        use ogw_core::domain::{PhoneNumber, TenantId};
+        use ogw_core::store::{SubscriberStore, TenantStore};
+
+        let dir = tempfile::tempdir().unwrap();
+        let s = sqlite_store(&dir).await;
+        s.migrate().await.unwrap();
+        for sql in [
+            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t1', 'T', 'bogus', 0)",
+            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t2', 'T', 'active', 0)",
+            "INSERT INTO subscribers (tenant_id, msisdn, subscriber_id, sim_activated_at) \
+             VALUES ('t2', '+34600000001', 'bad id!', 0)",
+        ] {
+            sqlx::query(sql).execute(&s.pool).await.unwrap();
+        }
+        let t1 = TenantId::parse("t1").unwrap();
+        assert!(matches!(
+            s.get_tenant(&t1).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            s.list_tenants().await,
+            Err(StoreError::Corrupt(_))
+        ));
+        let t2 = TenantId::parse("t2").unwrap();
+        let n = PhoneNumber::parse("+34600000001").unwrap();
+        assert!(matches!(
+            s.get_subscriber(&t2, &n).await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn page_limits() {
+        assert_eq!(page_limit(0), 100);
+        assert_eq!(page_limit(-3), 1);
+        assert_eq!(page_limit(50), 50);
+        assert_eq!(page_limit(1_000_000), 1000);
+    }
 }
