@@ -1,5 +1,8 @@
 //! The one integration-test binary: each module drives the real server over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod camara_kit;
+mod camara_sim_swap;
 mod common;
 mod foundation;
+mod tokens;
