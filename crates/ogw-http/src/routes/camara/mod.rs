@@ -146,11 +146,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CamaraJson<T> {
             Ok(b) if b.iter().all(u8::is_ascii_whitespace) => {
                 Err(ApiError::invalid("a JSON request body is required"))
             }
-            Ok(b) => serde_json::from_slice(&b)
-                .map_err(|e| ApiError::invalid(format!("invalid request body: {e}"))),
+            Ok(b) => parse_object(&b),
         };
         Ok(Self(parsed))
     }
+}
+
+/// Every CAMARA request body is a JSON object (serde would also read a struct from an array).
+fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid(format!("request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::invalid("request body must be a JSON object"));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::invalid(format!("invalid request body: {e}")))
 }
 
 /// Maps an operation's result onto the wire and counts it.
