@@ -74,7 +74,7 @@ impl Config {
     pub fn load(
         file: Option<&Path>,
         overrides: Serialized<serde_json::Value>,
-    ) -> Result<Self, figment::Error> {
+    ) -> Result<Self, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(f) = file {
             fig = fig.merge(Toml::file_exact(f));
@@ -82,6 +82,7 @@ impl Config {
         fig.merge(Env::prefixed("OGW_").ignore(&["test_database_url"]))
             .merge(overrides)
             .extract()
+            .map_err(Box::new)
     }
 
     /// A config for tests: ephemeral port, the given data dir, demo data.
@@ -126,7 +127,8 @@ impl Config {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+// figment's Jail API returns its own (large) error type.
+#[allow(clippy::unwrap_used, clippy::result_large_err)]
 mod tests {
     use super::*;
 
