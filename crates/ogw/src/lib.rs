@@ -2,6 +2,7 @@
 //! `main.rs` is only the CLI; tests build the same `App` on an ephemeral port.
 pub mod config;
 pub mod demo;
+pub mod token_mint;
 
 use std::future::Future;
 use std::net::SocketAddr;
