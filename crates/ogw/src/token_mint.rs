@@ -42,7 +42,11 @@ pub async fn mint(cfg: &Config, req: &MintRequest) -> anyhow::Result<String> {
     let secret = server_secret(cfg)?;
     let keys = Arc::new(KeyProvider::load_or_init(store.clone(), now).await?);
     let issuer = configured_issuer(cfg);
-    let tokens = TokenService::new(keys, issuer.trim_end_matches('/'), SubjectCodec::new(&secret));
+    let tokens = TokenService::new(
+        keys,
+        issuer.trim_end_matches('/'),
+        SubjectCodec::new(&secret),
+    );
     let client = ClientId::parse(&req.client_id)?;
     let app = store
         .find_application(&client)

@@ -403,3 +403,37 @@ async fn base_path_prefixes_the_apis_and_the_capture_url() {
         .unwrap();
     assert_eq!(outside.status(), 404);
 }
+
+/// `ogw token mint` signs with the server's keys and seals the subscriber like /token would.
+#[tokio::test]
+async fn operator_minted_tokens_are_accepted() {
+    let mut saved = None;
+    let app = spawn_app_with(|c| saved = Some(c.clone())).await;
+    let mut cfg = saved.unwrap();
+    cfg.issuer = Some(app.state.settings.issuer.clone());
+    let mut req = ogw::token_mint::MintRequest {
+        client_id: CLIENT.into(),
+        scope: "number-verification:verify".into(),
+        phone_number: Some(MAIN.into()),
+        purpose: Some(FRAUD.into()),
+        amr: None,
+        ttl_secs: 600,
+    };
+    let t3 = ogw::token_mint::mint(&cfg, &req).await.unwrap();
+    let res = post(
+        &app,
+        "/number-verification/v2/verify",
+        Some(&t3),
+        json!({"phoneNumber": MAIN}),
+    )
+    .await;
+    assert_eq!(res.assert_ok()["devicePhoneNumberVerified"], true);
+    req.phone_number = None;
+    req.scope = "sim-swap:check".into();
+    let t2 = ogw::token_mint::mint(&cfg, &req).await.unwrap();
+    post(&app, CHECK, Some(&t2), json!({"phoneNumber": MAIN}))
+        .await
+        .assert_ok();
+    req.phone_number = Some(UNKNOWN.into());
+    assert!(ogw::token_mint::mint(&cfg, &req).await.is_err());
+}
