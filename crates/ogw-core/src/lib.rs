@@ -4,6 +4,7 @@ pub mod camara;
 pub mod clock;
 pub mod consent;
 pub mod domain;
+pub mod manage;
 pub mod oauth;
 pub mod secret;
 pub mod settings;

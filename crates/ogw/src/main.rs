@@ -34,6 +34,8 @@ enum Command {
     Token(TokenCommand),
     /// Print the effective configuration (defaults, file, env and flags merged) as JSON (secrets masked).
     Config(StoreArgs),
+    #[command(flatten)]
+    Manage(ogw::cli::ManageCommand),
 }
 
 #[derive(Subcommand)]
@@ -259,6 +261,14 @@ async fn main() -> anyhow::Result<()> {
             };
             println!("{}", ogw::token_mint::mint(&cfg, &req).await?);
             Ok(())
+        }
+        Command::Manage(cmd) => {
+            let cfg = load(
+                cli.config.as_ref(),
+                &StoreArgs::default(),
+                cmd.config_overrides(),
+            )?;
+            ogw::cli::run(&cfg, cmd).await
         }
         Command::Config(store) => {
             let cfg = load(cli.config.as_ref(), &store, serde_json::Map::new())?;

@@ -124,6 +124,9 @@ impl TenantStore for MemStore {
     async fn delete_tenant(&self, _: &TenantId) -> StoreResult<()> {
         unsupported()
     }
+    async fn delete_tenant_cascade(&self, _: &TenantId) -> StoreResult<()> {
+        unsupported()
+    }
 }
 
 #[async_trait]

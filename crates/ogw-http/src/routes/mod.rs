@@ -1,6 +1,7 @@
 //! Route tree. Each feature module returns its own `Router`; this file merges them,
 //! mounts the public ones under `base_path` and adds the cross-cutting layers.
 mod camara;
+pub(crate) mod manage;
 mod system;
 
 use std::time::Duration;
@@ -25,6 +26,8 @@ pub fn router(state: AppState) -> Router {
     };
     mounted
         .merge(system::routes())
+        // Management lives under /v1 always, not under base_path (DECISIONS 10).
+        .merge(manage::routes())
         .route_layer(from_fn(track_metrics))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
