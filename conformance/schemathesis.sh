@@ -22,11 +22,11 @@ cd "$(dirname "$0")/.."
 
 ST_VERSION="4.32.5"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-VENV="${ST_VENV:-$TARGET_DIR/schemathesis-venv}"
+VENV="$(realpath -m "${ST_VENV:-$TARGET_DIR/schemathesis-venv}")"
 MAX_EXAMPLES="${ST_MAX_EXAMPLES:-30}"
 MAX_TIME="${ST_MAX_TIME:-60}"           # seconds per spec (fuzzing repeats until spent)
 REQUEST_TIMEOUT="${ST_REQUEST_TIMEOUT:-5}"
-REPORT_DIR="$TARGET_DIR/schemathesis"
+REPORT_DIR="$(pwd)/$TARGET_DIR/schemathesis"
 
 if [ ! -x "$VENV/bin/schemathesis" ] \
   || [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$ST_VERSION" ]; then
@@ -78,7 +78,8 @@ run() {
   local name="$1" base="$2" token="$3"
   echo
   echo "==> schemathesis: $name (http://$ADDR$base)"
-  if ! timeout $((MAX_TIME + 120)) "$VENV/bin/schemathesis" run "http://$ADDR$base/openapi.yaml" \
+  # Run inside the report dir: schemathesis keeps a `.schemathesis/` cache in its working directory.
+  if ! (cd "$REPORT_DIR" && timeout $((MAX_TIME + 120)) "$VENV/bin/schemathesis" run "http://$ADDR$base/openapi.yaml" \
       --url "http://$ADDR$base" \
       --header "Authorization: Bearer $token" \
       --checks not_a_server_error,response_schema_conformance \
@@ -86,8 +87,8 @@ run() {
       --max-time "$MAX_TIME" \
       --request-timeout "$REQUEST_TIMEOUT" \
       --seed 20251125 \
-      --report junit --report-junit-path "$REPORT_DIR/$name.xml" \
-      --output-truncate true; then
+      --report junit --report-junit-path "$name.xml" \
+      --output-truncate true); then
     failed+=("$name")
   fi
 }
