@@ -26,7 +26,7 @@ VENV="$(realpath -m "${ST_VENV:-$TARGET_DIR/schemathesis-venv}")"
 MAX_EXAMPLES="${ST_MAX_EXAMPLES:-30}"
 MAX_TIME="${ST_MAX_TIME:-60}"           # seconds per spec (fuzzing repeats until spent)
 REQUEST_TIMEOUT="${ST_REQUEST_TIMEOUT:-5}"
-REPORT_DIR="$(pwd)/$TARGET_DIR/schemathesis"
+REPORT_DIR="$(realpath -m "$TARGET_DIR/schemathesis")"
 
 if [ ! -x "$VENV/bin/schemathesis" ] \
   || [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$ST_VERSION" ]; then
