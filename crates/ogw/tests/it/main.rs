@@ -19,4 +19,5 @@ mod manage_kit;
 mod manage_openapi;
 mod manage_subscribers;
 mod manage_tenants;
+mod oauth;
 mod tokens;
