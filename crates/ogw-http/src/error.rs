@@ -4,6 +4,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use ogw_core::camara::ApiError;
 use ogw_core::store::StoreError;
 use serde::Serialize;
 
@@ -198,5 +199,13 @@ impl IntoResponse for CamaraError {
 impl From<StoreError> for CamaraError {
     fn from(e: StoreError) -> Self {
         Self::internal(format!("OGW-S001 storage: {e}"))
+    }
+}
+
+/// The one mapping of CAMARA domain errors onto the wire.
+impl From<ApiError> for CamaraError {
+    fn from(e: ApiError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::new(status, e.code(), e.to_string())
     }
 }

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod token_mint;
 
 use std::future::Future;
 use std::net::SocketAddr;
