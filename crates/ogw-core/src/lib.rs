@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod consent;
 pub mod domain;
+pub mod manage;
 pub mod network;
 pub mod oauth;
 pub mod secret;

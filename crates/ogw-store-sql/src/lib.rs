@@ -291,6 +291,23 @@ macro_rules! sql_store {
                         done => one_row(done?),
                     }
                 }
+
+                async fn delete_tenant_cascade(&self, id: &TenantId) -> StoreResult<()> {
+                    // Applications and subscribers go first (their foreign keys do not
+                    // cascade); everything else cascades with the tenant row. The audit trail
+                    // has no foreign key and stays.
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let owned = [
+                        "DELETE FROM applications WHERE tenant_id = $1",
+                        "DELETE FROM subscribers WHERE tenant_id = $1",
+                    ];
+                    for sql in owned {
+                        exec(&mut *tx, sql, args![id.as_str()]).await?;
+                    }
+                    let sql = "DELETE FROM tenants WHERE id = $1";
+                    one_row(exec(&mut *tx, sql, args![id.as_str()]).await?)?;
+                    tx.commit().await.map_err(db_err)
+                }
             }
 
             #[async_trait]

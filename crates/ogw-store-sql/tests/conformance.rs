@@ -80,6 +80,7 @@ macro_rules! conformance {
 conformance!(
     migrate_twice_ping_and_backend,
     tenants_crud_and_delete_rules,
+    tenant_cascade_delete,
     applications_crud_and_global_client_ids,
     capabilities_crud,
     subscribers_crud_pagination_and_conflicts,
@@ -336,6 +337,65 @@ mod cases {
         with_tenants(&*s, &["acme"]).await;
         s.migrate().await.unwrap();
         assert_eq!(s.list_tenants().await.unwrap().len(), 1);
+    }
+
+    pub async fn tenant_cascade_delete(s: Arc<dyn Store>) {
+        with_tenants(&*s, &["acme", "beta"]).await;
+        for t in ["acme", "beta"] {
+            s.create_application(&app(t, &format!("{t}-app")))
+                .await
+                .unwrap();
+            s.upsert_subscriber(&subscriber(t, "+34600000001", "sub-1"))
+                .await
+                .unwrap();
+            s.upsert_capability(&capability(t, "sim-swap-v2"))
+                .await
+                .unwrap();
+            s.put_consent(
+                &consent(
+                    t,
+                    "+34600000001",
+                    &format!("{t}-app"),
+                    ConsentStatus::Granted,
+                    0,
+                ),
+                "test",
+                "seed",
+            )
+            .await
+            .unwrap();
+            s.append_audit(&audit(t, "ops", "tenant.create"))
+                .await
+                .unwrap();
+        }
+        assert_conflict(s.delete_tenant(&tid("acme")).await);
+        s.delete_tenant_cascade(&tid("acme")).await.unwrap();
+        assert_eq!(s.get_tenant(&tid("acme")).await.unwrap(), None);
+        assert_eq!(s.find_application(&cid("acme-app")).await.unwrap(), None);
+        assert_eq!(s.count_subscribers(&tid("acme")).await.unwrap(), 0);
+        assert_not_found(s.delete_tenant_cascade(&tid("acme")).await);
+        // The audit trail outlives the tenant; the other tenant is untouched.
+        let filter = AuditFilter {
+            limit: 10,
+            ..AuditFilter::default()
+        };
+        assert_eq!(s.list_audit(&tid("acme"), &filter).await.unwrap().len(), 1);
+        assert!(s
+            .find_application(&cid("beta-app"))
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(s.count_subscribers(&tid("beta")).await.unwrap(), 1);
+        assert_eq!(s.list_capabilities(&tid("beta")).await.unwrap().len(), 1);
+        // Recreated, it starts empty.
+        with_tenants(&*s, &["acme"]).await;
+        assert!(s.list_capabilities(&tid("acme")).await.unwrap().is_empty());
+        let acme_phone = phone("+34600000001");
+        assert!(s
+            .list_consents_by_subscriber(&tid("acme"), &acme_phone)
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     pub async fn tenants_crud_and_delete_rules(s: Arc<dyn Store>) {

@@ -1,5 +1,6 @@
 //! The `ogw` server: configuration, start-up, background jobs and graceful shutdown.
 //! `main.rs` is only the CLI; tests build the same `App` on an ephemeral port.
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod network;

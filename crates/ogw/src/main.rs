@@ -31,6 +31,8 @@ enum Command {
     Keys(KeysCommand),
     /// Print the effective configuration (defaults, file, env and flags merged) as JSON (secrets masked).
     Config(StoreArgs),
+    #[command(flatten)]
+    Manage(ogw::cli::ManageCommand),
     /// Import subscribers, SIM changes or IP sessions from an NDJSON or CSV file, all or nothing.
     Import(ImportArgs),
 }
@@ -213,6 +215,14 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             Ok(())
+        }
+        Command::Manage(cmd) => {
+            let cfg = load(
+                cli.config.as_ref(),
+                &StoreArgs::default(),
+                cmd.config_overrides(),
+            )?;
+            ogw::cli::run(&cfg, cmd).await
         }
         Command::Config(store) => {
             let cfg = load(cli.config.as_ref(), &store, serde_json::Map::new())?;

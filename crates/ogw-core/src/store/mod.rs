@@ -35,6 +35,9 @@ pub trait TenantStore: Send + Sync {
     async fn update_tenant(&self, t: &Tenant) -> StoreResult<()>;
     /// Deletes a tenant with no applications or subscribers left; `Conflict` otherwise.
     async fn delete_tenant(&self, id: &TenantId) -> StoreResult<()>;
+    /// Deletes a tenant and everything it owns (applications, subscribers, catalog, consents,
+    /// network facts, grants) in one transaction; the audit trail stays. `NotFound` when absent.
+    async fn delete_tenant_cascade(&self, id: &TenantId) -> StoreResult<()>;
 }
 
 #[async_trait]

@@ -1,5 +1,6 @@
 //! Route tree. Each feature module returns its own `Router`; this file merges them,
 //! mounts the public ones under `base_path` and adds the cross-cutting layers.
+pub(crate) mod manage;
 mod system;
 
 use std::time::Duration;
@@ -24,6 +25,8 @@ pub fn router(state: AppState) -> Router {
     };
     mounted
         .merge(system::routes())
+        // Management lives under /v1 always, not under base_path (DECISIONS 10).
+        .merge(manage::routes())
         .route_layer(from_fn(track_metrics))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -3,4 +3,14 @@
 
 mod common;
 mod foundation;
+mod manage_apps;
+mod manage_audit;
+mod manage_auth;
+mod manage_catalog;
+mod manage_cli;
+mod manage_consents;
+mod manage_kit;
+mod manage_openapi;
+mod manage_subscribers;
+mod manage_tenants;
 mod network;

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# One command: build release, start ogw (demo data), the bare-axum ceiling and the
+# oidc-provider peer on loopback, drive each with wrk, and print one table with req/s,
+# p50, p99 and the ratios to the targets of the same run. Writes bench/RESULTS.md.
+#   DURATION=8 bench/run.sh          (seconds per run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-8}"
+OUT="${OUT:-bench/RESULTS.md}"
+OGW=127.0.0.1:9100 BASE=127.0.0.1:9200 PEER_JWT=127.0.0.1:9300 PEER_OPAQUE=127.0.0.1:9301
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null 2>&1; }
+need wrk || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
+need node || { echo "node is required for the oidc-provider peer" >&2; exit 1; }
+(cd bench/peer && [ -d node_modules/oidc-provider ] || npm install --no-audit --no-fund --silent)
+
+echo "building release binaries"
+cargo build --release -q -p ogw -p ogw-bench-baseline
+
+wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+target/release/ogw serve --demo --listen "$OGW" --data-dir "$TMP/ogw" --log-format json >"$TMP/ogw.log" 2>&1 &
+OGW_PID=$!; PIDS+=("$OGW_PID")
+target/release/ogw-bench-baseline "$BASE" & PIDS+=($!)
+(cd bench/peer && PORT=9300 TOKEN_FORMAT=jwt exec node server.mjs >"$TMP/peer-jwt.log" 2>&1) & PIDS+=($!)
+(cd bench/peer && PORT=9301 TOKEN_FORMAT=opaque exec node server.mjs >"$TMP/peer-opaque.log" 2>&1) & PIDS+=($!)
+wait_http "http://$OGW/health"; wait_http "http://$PEER_JWT/.well-known/openid-configuration"
+wait_http "http://$PEER_OPAQUE/.well-known/openid-configuration"
+sleep 0.5
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+RSS_IDLE=$(rss_kb "$OGW_PID")
+
+BASIC="Basic $(printf 'demo-client:demo-secret' | base64)"
+json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+TOKEN2=$(curl -s -H "Authorization: $BASIC" -d grant_type=client_credentials -d scope=sim-swap:check "http://$OGW/token" | json_field access_token)
+REQ=$(curl -s -H "Authorization: $BASIC" --data-urlencode login_hint=ipport:127.0.0.1 \
+  --data-urlencode 'scope=openid dpv:FraudPreventionAndDetection number-verification:verify' "http://$OGW/bc-authorize" | json_field auth_req_id)
+TOKEN3=$(curl -s -H "Authorization: $BASIC" -d grant_type=urn:openid:params:grant-type:ciba -d "auth_req_id=$REQ" "http://$OGW/token" | json_field access_token)
+[ -n "$TOKEN2" ] && [ -n "$TOKEN3" ] || { echo "could not get tokens from ogw" >&2; tail -20 "$TMP/ogw.log" >&2; exit 1; }
+
+# openssl's single-core RSA-2048 and P-256 sign/verify rates: the physical limit.
+SPEED=$(openssl speed -seconds 2 rsa2048 ecdsap256 2>/dev/null)
+RSA_SIGN=$(echo "$SPEED" | awk '/^rsa 2048 bits/{print $6}')
+RSA_VERIFY=$(echo "$SPEED" | awk '/^rsa 2048 bits/{print $7}')
+EC_SIGN=$(echo "$SPEED" | awk '/256 bits ecdsa \(nistp256\)/{print $7}')
+EC_VERIFY=$(echo "$SPEED" | awk '/256 bits ecdsa \(nistp256\)/{print $8}')
+
+ROWS=()
+declare -A RPS P50 P99
+to_ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us$/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v+0} else if (v ~ /s$/) {sub(/s$/,"",v); print v*1000} else print v }'; }
+# run KEY LABEL CONNS URL LUA [per-flow divisor] — env BODY/CTYPE/AUTH go to the lua script
+run() {
+  local key=$1 label=$2 conns=$3 url=$4 lua=$5 div=${6:-1}
+  local out; out=$(wrk -t1 -c"$conns" -d"${DURATION}s" --latency -s "bench/wrk/$lua" "$url" 2>&1)
+  local rps; rps=$(echo "$out" | awk '/^Requests\/sec/{print $2}')
+  local bad; bad=$(echo "$out" | awk '/Non-2xx or 3xx/{print $5}')
+  local p50; p50=$(to_ms "$(echo "$out" | awk '$1=="50%"{print $2}')")
+  local p99; p99=$(to_ms "$(echo "$out" | awk '$1=="99%"{print $2}')")
+  rps=$(awk -v r="$rps" -v d="$div" 'BEGIN{printf "%.0f", r/d}')
+  RPS[$key]=$rps P50[$key]=$p50 P99[$key]=$p99
+  ROWS+=("| $label | $conns | $rps | $p50 | $p99 | ${bad:-0} |")
+  printf '%-48s c=%-3s %8s/s  p50 %7s ms  p99 %7s ms  errors %s\n' "$label" "$conns" "$rps" "$p50" "$p99" "${bad:-0}"
+}
+
+CC_BODY='grant_type=client_credentials&scope=sim-swap:check'
+FORM=application/x-www-form-urlencoded
+for c in 1 16; do
+  BODY=$CC_BODY CTYPE=$FORM AUTH=$BASIC run "tok_ogw_$c" "/token client_credentials — ogw (RS256 JWT)" "$c" "http://$OGW/token" post.lua
+  BODY=$CC_BODY CTYPE=$FORM AUTH=$BASIC run "tok_jwt_$c" "/token client_credentials — oidc-provider JWT" "$c" "http://$PEER_JWT/token" post.lua
+  BODY=$CC_BODY CTYPE=$FORM AUTH=$BASIC run "tok_opq_$c" "/token client_credentials — oidc-provider opaque" "$c" "http://$PEER_OPAQUE/token" post.lua
+done
+for c in 1 16; do
+  AUTH=$BASIC run "ciba_$c" "CIBA /bc-authorize + first /token poll (flows)" "$c" "http://$OGW" ciba.lua 2
+done
+SWAP_BODY='{"phoneNumber":"+34629255833","maxAge":240}'
+for c in 1 16 64; do
+  BODY=$SWAP_BODY AUTH="Bearer $TOKEN2" run "swap_ogw_$c" "POST /sim-swap/v2/check — ogw" "$c" "http://$OGW/sim-swap/v2/check" post.lua
+  BODY=$SWAP_BODY run "swap_base_$c" "POST /sim-swap/v2/check — bare axum ceiling" "$c" "http://$BASE/sim-swap/v2/check" post.lua
+done
+for c in 1 16; do
+  BODY='{"phoneNumber":"+34629255833"}' AUTH="Bearer $TOKEN3" run "nv_$c" "POST /number-verification/v2/verify" "$c" "http://$OGW/number-verification/v2/verify" post.lua
+  AUTHZ="/authorize?response_type=code&client_id=demo-client&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=openid%20dpv%3AFraudPreventionAndDetection%20number-verification%3Averify&state=s"
+  AUTH="" run "authz_$c" "GET /authorize code issuance" "$c" "http://$OGW$AUTHZ" get.lua
+done
+RSS_LOADED=$(rss_kb "$OGW_PID")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }'; }
+verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN{ if (v=="n/a") print "n/a"; else if ((dir==">=" && v+0>=t) || (dir=="<=" && v+0<=t)) print "met"; else print "MISSED" }'; }
+TARGETS=()
+target() { TARGETS+=("| $1 | $2 | $3 $4 | $(verdict "$2" "$4" "$3") |"); }
+target "ogw /token RS256 ÷ oidc-provider JWT (c=16)" "$(ratio "${RPS[tok_ogw_16]}" "${RPS[tok_jwt_16]}")" ">=" 2
+target "ogw /token RS256 ÷ 2-core RSA-2048 sign limit (c=16)" "$(ratio "${RPS[tok_ogw_16]}" "$(awk -v s="$RSA_SIGN" 'BEGIN{print 2*s}')")" ">=" 0.6
+target "SIM swap ogw ÷ bare axum, req/s (c=16)" "$(ratio "${RPS[swap_ogw_16]}" "${RPS[swap_base_16]}")" ">=" 0.5
+target "SIM swap ogw ÷ bare axum, p99 (c=16)" "$(ratio "${P99[swap_ogw_16]}" "${P99[swap_base_16]}")" "<=" 2
+target "SIM swap ogw c=64 ÷ c=16, req/s" "$(ratio "${RPS[swap_ogw_64]}" "${RPS[swap_ogw_16]}")" ">=" 1
+
+{
+  echo "# Benchmark results"
+  echo
+  echo "Run by \`bench/run.sh\` on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk (1 thread) on the same host; ${DURATION}s per run; ogw on SQLite with the demo data."
+  echo
+  echo "| scenario | connections | req/s | p50 ms | p99 ms | non-2xx/3xx |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "Physical limit (openssl speed, one core): RSA-2048 sign ${RSA_SIGN}/s, verify ${RSA_VERIFY}/s; P-256 sign ${EC_SIGN}/s, verify ${EC_VERIFY}/s."
+  echo "ogw RSS: idle $((RSS_IDLE / 1024)) MiB, after the runs $((RSS_LOADED / 1024)) MiB."
+  echo
+  echo "| target | measured | wanted | |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${TARGETS[@]}"
+} > "$OUT"
+echo; cat "$OUT"

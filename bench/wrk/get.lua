@@ -1,0 +1,3 @@
+-- GET with an optional Authorization header from AUTH.
+local auth = os.getenv("AUTH")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
