@@ -9,6 +9,7 @@
 //! - [`sim_change`]: recording one SIM change event (the management API).
 pub mod accounting;
 pub mod import;
+pub mod managed;
 mod rows;
 pub mod sim_change;
 

@@ -521,3 +521,194 @@ async fn seed_demo(data: &Path) -> bool {
 fn formats_are_known_by_extension() {
     assert_eq!(Format::from_file_name("a.jsonl"), Some(Format::Ndjson));
 }
+
+mod http {
+    use serde_json::json;
+
+    use super::*;
+    use crate::manage_kit::{manager, operator, post};
+
+    #[tokio::test]
+    async fn sim_change_api_records_once_and_needs_the_scope() {
+        let app = spawn_app().await;
+        let writer = manager(&app, "demo", "prov", "subscribers:write").await;
+        let body = json!({
+            "phoneNumber": "34600000003",
+            "changedAt": "2025-03-01T10:00:00Z",
+            "newImsi": "214070000000333",
+            "reason": "lost",
+            "eventId": "crm-42"
+        });
+        let r = post(&app, "/v1/network/sim-changes", &writer, body.clone()).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["phoneNumber"], "+34600000003");
+        assert_eq!(r.body["recorded"], true);
+        assert_eq!(r.body["source"], "api");
+        let again = post(&app, "/v1/network/sim-changes", &writer, body).await;
+        assert_eq!(again.status, 200);
+        assert_eq!(again.body["recorded"], false);
+        let demo = TenantId::parse("demo").unwrap();
+        let n = PhoneNumber::parse("+34600000003").unwrap();
+        assert_eq!(
+            app.state
+                .store
+                .latest_sim_change(&demo, &n)
+                .await
+                .unwrap()
+                .map(|t| t.to_rfc3339()),
+            Some("2025-03-01T10:00:00+00:00".into())
+        );
+        let audit = app
+            .state
+            .store
+            .list_audit(
+                &demo,
+                &ogw_core::store::AuditFilter {
+                    action_prefix: Some("network.".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+
+        // Unknown number, bad field, missing scope, no token.
+        post(
+            &app,
+            "/v1/network/sim-changes",
+            &writer,
+            json!({"phoneNumber": "+34699999999", "changedAt": "2025-03-01T10:00:00Z"}),
+        )
+        .await
+        .assert_error(404, "NOT_FOUND");
+        post(
+            &app,
+            "/v1/network/sim-changes",
+            &writer,
+            json!({"phoneNumber": "+34600000003", "changedAt": "tomorrow"}),
+        )
+        .await
+        .assert_error(400, "INVALID_ARGUMENT");
+        let reader = manager(&app, "demo", "prov-ro", "subscribers:read").await;
+        post(
+            &app,
+            "/v1/network/sim-changes",
+            &reader,
+            json!({"phoneNumber": "+34600000003", "changedAt": "2025-03-01T10:00:00Z"}),
+        )
+        .await
+        .assert_error(403, "PERMISSION_DENIED");
+        // Another tenant's client cannot write into demo.
+        let other = manager(&app, "acme", "acme-prov", "subscribers:write").await;
+        post(
+            &app,
+            "/v1/network/sim-changes?tenant=demo",
+            &other,
+            json!({"phoneNumber": "+34600000003", "changedAt": "2025-03-01T10:00:00Z"}),
+        )
+        .await
+        .assert_error(404, "NOT_FOUND");
+        let res = app
+            .http
+            .post(format!("http://{}/v1/network/sim-changes", app.addr))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+
+    async fn upload(
+        app: &TestApp,
+        path: &str,
+        token: &str,
+        ct: &str,
+        body: String,
+    ) -> (u16, serde_json::Value) {
+        let res = app
+            .http
+            .post(format!("http://{}{}", app.addr, path))
+            .bearer_auth(token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn import_upload_streams_csv_and_ndjson() {
+        let app = spawn_app().await;
+        let ops = operator(&app).await;
+        let mut csv = String::from("phoneNumber,simActivatedAt\n");
+        for i in 0..5000 {
+            csv.push_str(&format!("+3465{i:07},2024-05-01T00:00:00Z\n"));
+        }
+        let (status, r) = upload(
+            &app,
+            "/v1/network/imports/subscribers?tenant=demo",
+            &ops,
+            "text/csv",
+            csv,
+        )
+        .await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["inserted"], 5000);
+        assert_eq!(r["committed"], true);
+        let demo = TenantId::parse("demo").unwrap();
+        assert_eq!(
+            app.state.store.count_subscribers(&demo).await.unwrap(),
+            5004
+        );
+
+        // A rejected upload: 422, errors by line, nothing written.
+        let nd = "{\"phoneNumber\":\"+34660000001\",\"simActivatedAt\":\"2024-05-01T00:00:00Z\"}\n\
+                  {\"phoneNumber\":\"+34660000002\",\"simActivatedAt\":\"2024-05-01T00:00:00Z\",\"imsi\":\"x\"}\n";
+        let (status, r) = upload(
+            &app,
+            "/v1/network/imports/subscribers?tenant=demo",
+            &ops,
+            "application/x-ndjson",
+            nd.into(),
+        )
+        .await;
+        assert_eq!(status, 422, "{r}");
+        assert_eq!(r["committed"], false);
+        assert_eq!(r["errors"][0]["line"], 2);
+        assert_eq!(
+            app.state.store.count_subscribers(&demo).await.unwrap(),
+            5004
+        );
+
+        let (status, _) = upload(
+            &app,
+            "/v1/network/imports/subscribers?tenant=demo",
+            &ops,
+            "text/plain",
+            "x".into(),
+        )
+        .await;
+        assert_eq!(status, 415);
+        let (status, _) = upload(
+            &app,
+            "/v1/network/imports/nope?tenant=demo",
+            &ops,
+            "text/csv",
+            "x".into(),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let reader = manager(&app, "demo", "prov-ro", "subscribers:read").await;
+        let (status, _) = upload(
+            &app,
+            "/v1/network/imports/subscribers",
+            &reader,
+            "text/csv",
+            "x".into(),
+        )
+        .await;
+        assert_eq!(status, 403);
+    }
+}
