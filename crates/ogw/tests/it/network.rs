@@ -154,15 +154,29 @@ async fn accounting_with_a_wrong_secret_is_ignored() {
 
 #[tokio::test]
 async fn idle_sessions_expire_after_the_configured_timeout() {
-    let app = spawn_app_with(|c| c.session_idle_timeout_secs = Some(1)).await;
+    let app = spawn_app_with(|c| c.session_idle_timeout_secs = Some(2)).await;
     assert_eq!(
         app.state.settings.session_idle_timeout,
-        Some(chrono::Duration::seconds(1))
+        Some(chrono::Duration::seconds(2))
     );
-    // The demo's loopback session was seen at start-up; after the timeout it is idle.
-    assert!(network_identity_at(&app, "127.0.0.1").await.is_some());
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(network_identity_at(&app, "127.0.0.1").await, None);
+    let now = app.state.now();
+    app.state
+        .store
+        .upsert_ip_session(&ogw_core::store::IpSession {
+            tenant: TenantId::parse("demo").unwrap(),
+            session_id: "idle-1".into(),
+            ip: "127.0.0.30".parse().unwrap(),
+            msisdn: PhoneNumber::parse("+34600000002").unwrap(),
+            started_at: now,
+            last_seen_at: now,
+            ended_at: None,
+        })
+        .await
+        .unwrap();
+    assert!(network_identity_at(&app, "127.0.0.30").await.is_some());
+    // No interim update within the timeout: the session no longer authenticates.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(network_identity_at(&app, "127.0.0.30").await, None);
 }
 
 /// FreeRADIUS's radclient as the NAS. Installed by .ci/run; skipped with a notice elsewhere.
