@@ -239,6 +239,39 @@ mod tests {
     }
 
     #[test]
+    fn radius_section_parses_and_is_validated() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "ogw.toml",
+                "msisdn_header = \"X-MSISDN\"\n[radius]\nlisten = \"127.0.0.1:1813\"\n\
+                 clients = [{ address = \"10.0.0.1\", secret = \"s3cret-s3cret-s3cret\", tenant = \"demo\" }]\n",
+            )?;
+            let cfg = Config::load(
+                Some(Path::new("ogw.toml")),
+                Serialized::defaults(serde_json::json!({})),
+            )
+            .unwrap();
+            cfg.validate().unwrap();
+            let r = cfg.radius.clone().unwrap();
+            assert_eq!(r.listen.port(), 1813);
+            assert_eq!(r.max_batch, 1024);
+            assert_eq!(r.clients[0].tenant.as_str(), "demo");
+            assert!(!format!("{r:?}").contains("s3cret"));
+            let mut bad = cfg.clone();
+            bad.radius.as_mut().unwrap().clients.clear();
+            assert!(bad.validate().is_err());
+            let mut bad = cfg.clone();
+            let c = bad.radius.as_ref().unwrap().clients[0].clone();
+            bad.radius.as_mut().unwrap().clients.push(c);
+            assert!(bad.validate().is_err());
+            let mut bad = cfg;
+            bad.msisdn_header = Some("X MSISDN".into());
+            assert!(bad.validate().is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("ogw.toml", "lisen = \"127.0.0.1:9000\"")?;
