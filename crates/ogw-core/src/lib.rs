@@ -1,5 +1,6 @@
 //! ogw-core: the domain and protocol rules of the operator gateway.
 //! No HTTP, no SQL: time and randomness are injected, storage is behind `store` traits.
+pub mod camara;
 pub mod clock;
 pub mod consent;
 pub mod domain;

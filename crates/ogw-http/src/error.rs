@@ -4,6 +4,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use ogw_core::camara::ApiError;
 use ogw_core::store::StoreError;
 use serde::Serialize;
 
@@ -15,6 +16,8 @@ pub struct OAuthError {
     pub description: String,
     /// RFC 6749 §5.2: a 401 `invalid_client` carries `WWW-Authenticate` with the scheme used.
     pub challenge: Option<&'static str>,
+    /// Extra members of the error body (e.g. CIBA's `consent_url` while consent is pending).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl OAuthError {
@@ -24,6 +27,7 @@ impl OAuthError {
             error,
             description: description.into(),
             challenge: None,
+            extra: serde_json::Map::new(),
         }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
@@ -57,6 +61,8 @@ impl OAuthError {
 struct OAuthBody<'a> {
     error: &'a str,
     error_description: &'a str,
+    #[serde(flatten)]
+    extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 impl IntoResponse for OAuthError {
@@ -69,6 +75,7 @@ impl IntoResponse for OAuthError {
             Json(OAuthBody {
                 error: self.error,
                 error_description: &self.description,
+                extra: &self.extra,
             }),
         )
             .into_response();
@@ -88,6 +95,38 @@ impl IntoResponse for OAuthError {
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
         Self::server_error(format!("OGW-S001 storage: {e}"))
+    }
+}
+
+/// The one mapping of the core's protocol errors to the wire (RFC 6749 §5.2, CIBA §11/§13,
+/// OIDC Core §3.1.2.6). Internal detail is logged, never sent.
+impl From<ogw_core::oauth::OAuthError> for OAuthError {
+    fn from(e: ogw_core::oauth::OAuthError) -> Self {
+        use ogw_core::oauth::{Challenge, OAuthError as E};
+        let status = match &e {
+            E::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
+            E::Server(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let mut out = Self::new(status, e.code(), e.description());
+        match e {
+            E::InvalidClient { challenge, .. } => {
+                out.challenge = Some(match challenge {
+                    Challenge::Basic => "Basic",
+                    Challenge::Bearer => "Bearer",
+                });
+            }
+            E::AuthorizationPending {
+                consent_url: Some(url),
+            } => {
+                out.extra.insert("consent_url".into(), url.into());
+            }
+            E::Server(detail) => {
+                tracing::error!(%detail, "oauth request failed");
+            }
+            _ => {}
+        }
+        out
     }
 }
 
@@ -160,5 +199,13 @@ impl IntoResponse for CamaraError {
 impl From<StoreError> for CamaraError {
     fn from(e: StoreError) -> Self {
         Self::internal(format!("OGW-S001 storage: {e}"))
+    }
+}
+
+/// The one mapping of CAMARA domain errors onto the wire.
+impl From<ApiError> for CamaraError {
+    fn from(e: ApiError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::new(status, e.code(), e.to_string())
     }
 }

@@ -54,7 +54,7 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
 
 /// CAMARA Design Guide §3: `x-correlator` must match `^[a-zA-Z0-9-_:;.\/<>{}]{0,256}$`,
 /// else 400 INVALID_ARGUMENT; it is echoed on every response (generated when absent).
-pub async fn x_correlator(req: Request, next: Next) -> Response {
+pub async fn x_correlator(mut req: Request, next: Next) -> Response {
     let given = req.headers().get("x-correlator").cloned();
     let value = match given {
         Some(v) if valid_correlator(v.as_bytes()) => v,
@@ -68,10 +68,15 @@ pub async fn x_correlator(req: Request, next: Next) -> Response {
         None => HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
             .unwrap_or(HeaderValue::from_static("generated")),
     };
+    req.extensions_mut().insert(Correlator(value.clone()));
     let mut res = next.run(req).await;
     res.headers_mut().insert("x-correlator", value);
     res
 }
+
+/// The request's (validated or generated) `x-correlator`, for handlers and the audit log.
+#[derive(Debug, Clone)]
+pub struct Correlator(pub HeaderValue);
 
 fn valid_correlator(v: &[u8]) -> bool {
     v.len() <= 256

@@ -832,7 +832,7 @@ macro_rules! sql_store {
                         "INSERT INTO ciba_requests (",
                         ciba_cols!(),
                         ") VALUES \
-                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                     );
                     exec(&self.pool, sql, ciba_args(r)?).await.map(drop)
                 }

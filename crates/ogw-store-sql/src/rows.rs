@@ -228,7 +228,7 @@ macro_rules! code_cols {
 macro_rules! ciba_cols {
     () => {
         "tenant_id, id_hash, client_id, msisdn, scopes, purpose, status, interval_secs, \
-         created_at, expires_at, last_polled_at, consumed_at"
+         created_at, expires_at, last_polled_at, consumed_at, amr"
     };
 }
 macro_rules! signing_key_cols {
@@ -374,6 +374,7 @@ pub(crate) fn ciba_args(r: &CibaRequest) -> StoreResult<Vec<Val>> {
         &r.expires_at,
         &r.last_polled_at,
         &r.consumed_at,
+        json(&r.amr)?,
     ])
 }
 
@@ -674,6 +675,7 @@ pub(crate) struct CibaRow {
     expires_at: i64,
     last_polled_at: Option<i64>,
     consumed_at: Option<i64>,
+    amr: String,
 }
 
 impl TryFrom<CibaRow> for CibaRequest {
@@ -687,6 +689,7 @@ impl TryFrom<CibaRow> for CibaRequest {
             scopes: from_json(&r.scopes, "ciba_requests.scopes")?,
             purpose: opt_purpose(r.purpose)?,
             status: kind(&r.status, CibaStatus::parse, "ciba_requests.status")?,
+            amr: from_json(&r.amr, "ciba_requests.amr")?,
             interval_secs: r.interval_secs,
             created_at: ts(r.created_at)?,
             expires_at: ts(r.expires_at)?,

@@ -271,6 +271,7 @@ fn ciba(tenant: &str, hash: &str, expires_in: i64) -> CibaRequest {
         scopes: scopes(&["openid", "sim-swap:check"]),
         purpose: None,
         status: CibaStatus::Pending,
+        amr: vec!["nba".into()],
         interval_secs: 5,
         created_at: at(0),
         expires_at: at(expires_in),

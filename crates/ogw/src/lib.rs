@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod network;
+pub mod token_mint;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -29,6 +29,9 @@ enum Command {
     /// Manage token-signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Operator tools for access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Print the effective configuration (defaults, file, env and flags merged) as JSON (secrets masked).
     Config(StoreArgs),
     #[command(flatten)]
@@ -66,6 +69,38 @@ enum KeysCommand {
     },
     /// List the published signing keys.
     List(StoreArgs),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Sign an access token with the server's keys as the authorization server would issue it
+    /// (conformance runs, support, load tests) and print it. 2-legged by default; with
+    /// --phone-number a 3-legged token for that line, network-authenticated unless --amr says otherwise.
+    Mint {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address `serve` listens on; with no `issuer` configured it makes the issuer [default: config].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Issuer of the server the token is for [default: config, else http://<listen><base-path>].
+        #[arg(long)]
+        issuer: Option<String>,
+        #[arg(long, default_value = "demo-client")]
+        client_id: String,
+        /// Space-separated scopes.
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        phone_number: Option<String>,
+        /// DPV purpose, e.g. dpv:FraudPreventionAndDetection.
+        #[arg(long)]
+        purpose: Option<String>,
+        /// Comma-separated amr values of a 3-legged token [default: nba].
+        #[arg(long, value_delimiter = ',')]
+        amr: Option<Vec<String>>,
+        #[arg(long, default_value_t = 3600)]
+        ttl_secs: i64,
+    },
 }
 
 #[derive(Args, Default)]
@@ -214,6 +249,36 @@ async fn main() -> anyhow::Result<()> {
                     state
                 );
             }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Mint {
+            store,
+            listen,
+            issuer,
+            client_id,
+            scope,
+            phone_number,
+            purpose,
+            amr,
+            ttl_secs,
+        }) => {
+            let mut o = serde_json::Map::new();
+            if let Some(l) = listen {
+                o.insert("listen".into(), l.to_string().into());
+            }
+            if let Some(i) = issuer {
+                o.insert("issuer".into(), i.into());
+            }
+            let cfg = load(cli.config.as_ref(), &store, o)?;
+            let req = ogw::token_mint::MintRequest {
+                client_id,
+                scope,
+                phone_number,
+                purpose,
+                amr,
+                ttl_secs,
+            };
+            println!("{}", ogw::token_mint::mint(&cfg, &req).await?);
             Ok(())
         }
         Command::Manage(cmd) => {

@@ -1,4 +1,64 @@
 //! The authorization server's protocol rules.
+pub mod authorize;
+pub mod ciba;
+pub mod client_auth;
+pub mod discovery;
+pub mod error;
+pub mod grants;
+pub mod introspect;
+pub mod issue;
 pub mod keys;
+pub mod login_hint;
+pub mod params;
+pub mod pkce;
+pub mod scope_request;
 pub mod subject;
 pub mod tokens;
+
+pub use error::{Challenge, OAuthError, OAuthResult};
+pub use params::Params;
+
+use crate::secret::Pepper;
+use crate::settings::Settings;
+use crate::store::{AuditEvent, Store, Timestamp};
+use tokens::TokenService;
+
+/// What the protocol code needs from the server, borrowed per request.
+#[derive(Clone, Copy)]
+pub struct Deps<'a> {
+    pub store: &'a dyn Store,
+    pub tokens: &'a TokenService,
+    pub pepper: &'a Pepper,
+    pub settings: &'a Settings,
+}
+
+impl Deps<'_> {
+    /// Appends an audit event (`AuditStore::append_audit`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audit(
+        &self,
+        tenant: &crate::domain::TenantId,
+        actor: &str,
+        action: &str,
+        target: &str,
+        outcome: &str,
+        reason: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> OAuthResult<()> {
+        self.store
+            .append_audit(&AuditEvent {
+                id: 0,
+                tenant: tenant.clone(),
+                at: now,
+                actor: actor.to_owned(),
+                action: action.to_owned(),
+                target: target.to_owned(),
+                outcome: outcome.to_owned(),
+                reason: reason.to_owned(),
+                detail,
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -83,6 +83,46 @@ impl SubjectCodec {
             .ok()?;
         PhoneNumber::parse(std::str::from_utf8(&clear).ok()?).ok()
     }
+
+    /// Seals an opaque reference (e.g. a consent-capture request in a `captureUrl`) for this
+    /// server alone, bound to `context`. The associated data contains `/`, which tenant and
+    /// client ids cannot, so a reference never opens as a subscriber `sref` or vice versa.
+    pub fn seal_ref(&self, context: &str, payload: &[u8]) -> String {
+        let mut nonce = [0u8; 12];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let aad = format!("ogw/ref/{context}");
+        let ct = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: payload,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    pub fn open_ref(&self, context: &str, sealed: &str) -> Option<Vec<u8>> {
+        let raw = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if raw.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, ct) = raw.split_at(12);
+        let aad = format!("ogw/ref/{context}");
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .ok()
+    }
 }
 
 fn aad(tenant: &TenantId, client: &ClientId) -> Vec<u8> {

@@ -145,6 +145,10 @@ pub struct CibaRequest {
     pub scopes: Vec<Scope>,
     pub purpose: Option<Purpose>,
     pub status: CibaStatus,
+    /// How the subscriber was authenticated: `["nba"]` when the login_hint was a device
+    /// address found in the IP sessions, empty for a phone number.
+    #[serde(default)]
+    pub amr: Vec<String>,
     pub interval_secs: i64,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,

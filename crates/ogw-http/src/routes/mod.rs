@@ -1,7 +1,9 @@
 //! Route tree. Each feature module returns its own `Router`; this file merges them,
 //! mounts the public ones under `base_path` and adds the cross-cutting layers.
+mod camara;
 pub(crate) mod manage;
 mod network;
+mod oauth;
 mod system;
 
 use std::time::Duration;
@@ -17,7 +19,7 @@ use crate::state::AppState;
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let public: Router<AppState> = Router::new();
+    let public: Router<AppState> = Router::new().merge(oauth::routes()).merge(camara::routes());
     let base = state.settings.base_path.trim_end_matches('/').to_owned();
     let mounted = if base.is_empty() {
         public

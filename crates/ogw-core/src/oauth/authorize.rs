@@ -1,0 +1,344 @@
+//! `/authorize` (OIDC Core §3.1.2, response_type=code) with network-based authentication:
+//! the device is the address the request came from, looked up in the active IP sessions.
+//! Nobody types a password or an OTP; an unknown address is `access_denied` (or
+//! `login_required` with `prompt=none`). Errors about the client or its redirect_uri are
+//! shown, never redirected (RFC 6749 §4.1.2.1); all others go back to the redirect_uri.
+use std::net::IpAddr;
+
+use super::ciba::session_seen_since;
+use super::error::{OAuthError, OAuthResult};
+use super::params::{encode_query, Params};
+use super::pkce;
+use super::scope_request::{Legs, ScopeRequest};
+use super::Deps;
+use crate::consent::{self, Outcome};
+use crate::domain::{AppStatus, ClientId, GrantType, TenantStatus};
+use crate::secret::{generate_token, lookup_hash};
+use crate::store::{Application, AuthCode, Capability, Subscriber, Timestamp};
+
+/// What `/authorize` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeOutcome {
+    /// 302 to this URL: the code, or a redirectable error (with `state`).
+    Redirect(String),
+    /// The client or redirect_uri is invalid: answer directly, never redirect.
+    Refuse(OAuthError),
+}
+
+/// What the checks build up, in order.
+struct AuthzCx<'a> {
+    params: &'a Params,
+    app: &'a Application,
+    catalog: &'a [Capability],
+    prompt_none: bool,
+    code_challenge: Option<String>,
+    scope: ScopeRequest,
+}
+
+type Check = fn(&mut AuthzCx<'_>) -> OAuthResult<()>;
+
+/// The redirectable checks, in the order they run.
+const CHECKS: &[(&str, Check)] = &[
+    ("response_type", check_response_type),
+    ("no_request_object", check_no_request_object),
+    ("grant_allowed", check_grant_allowed),
+    ("prompt", check_prompt),
+    ("pkce", check_pkce),
+    ("scope", check_scope),
+    ("claims_need_openid", check_claims_need_openid),
+];
+
+/// OIDC Core §3.1.2.1: only the code flow.
+fn check_response_type(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
+    match cx.params.get("response_type") {
+        Some("code") => Ok(()),
+        Some(other) => Err(OAuthError::UnsupportedResponseType(format!(
+            "response_type '{other}' is not supported; use 'code'"
+        ))),
+        None => Err(OAuthError::invalid_request(
+            "missing parameter 'response_type'",
+        )),
+    }
+}
+
+/// Signed request objects have their own issue: refuse rather than silently ignore them.
+fn check_no_request_object(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
+    if cx.params.get("request").is_some() {
+        return Err(OAuthError::RequestNotSupported(
+            "signed request objects are not supported yet".into(),
+        ));
+    }
+    if cx.params.get("request_uri").is_some() {
+        return Err(OAuthError::RequestUriNotSupported(
+            "request_uri is not supported".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// ICM: the flows a client may use are fixed at onboarding.
+fn check_grant_allowed(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
+    if !cx.app.grant_types.contains(&GrantType::AuthorizationCode) {
+        return Err(OAuthError::UnauthorizedClient(
+            "this client may not use the authorization code flow".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// OIDC Core §3.1.2.1: `none` may not be combined with other values. Authentication is
+/// always silent here, so `login`/`consent`/`select_account` change nothing.
+fn check_prompt(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
+    let values: Vec<&str> = cx
+        .params
+        .get("prompt")
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|v| !v.is_empty())
+        .collect();
+    cx.prompt_none = values.contains(&"none");
+    if cx.prompt_none && values.len() > 1 {
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 7636: S256 only; REQUIRED for public clients and clients configured so.
+fn check_pkce(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
+    cx.code_challenge = pkce::check_challenge(
+        cx.params.get("code_challenge"),
+        cx.params.get("code_challenge_method"),
+    )?;
+    let required = cx.app.require_pkce || cx.app.auth_methods.is_empty();
+    if required && cx.code_challenge.is_none() {
+        return Err(OAuthError::invalid_request(
+            "PKCE is required for this client (code_challenge with S256)",
+        ));
+    }
+    Ok(())
+}
+
+/// DECISIONS 6 and the purpose table, as for every grant.
+fn check_scope(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
+    cx.scope = ScopeRequest::parse(cx.params.get("scope"), cx.params.get("purpose"))?;
+    cx.scope.check(cx.app, cx.catalog, Legs::Three)
+}
+
+/// ICM "Missing openid scope": OIDC claims without `openid` → invalid_request.
+fn check_claims_need_openid(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
+    if !cx.scope.openid && cx.params.get("claims").is_some() {
+        return Err(OAuthError::invalid_request(
+            "the claims parameter needs the openid scope",
+        ));
+    }
+    Ok(())
+}
+
+/// `GET|POST /authorize`. `device` is the request's source address (see `DeviceAddress`).
+#[tracing::instrument(skip_all, fields(client_id))]
+pub async fn authorize(
+    deps: &Deps<'_>,
+    params: &Params,
+    device: IpAddr,
+    now: Timestamp,
+) -> AuthorizeOutcome {
+    let (app, redirect_uri) = match client_and_redirect_uri(deps, params).await {
+        Ok(v) => v,
+        Err(e) => return AuthorizeOutcome::Refuse(e),
+    };
+    tracing::Span::current().record("client_id", app.client_id.as_str());
+    let state = params.get("state");
+    let redirect_error = |e: OAuthError| {
+        if let OAuthError::Server(detail) = &e {
+            tracing::error!(detail, "authorize failed");
+        }
+        let description = e.description();
+        let mut q = vec![
+            ("error", e.code()),
+            ("error_description", description.as_str()),
+        ];
+        if let Some(s) = state {
+            q.push(("state", s));
+        }
+        AuthorizeOutcome::Redirect(append_query(&redirect_uri, &q))
+    };
+    match issue_code(deps, params, &app, &redirect_uri, device, now).await {
+        Ok(code) => {
+            let mut q = vec![("code", code.as_str())];
+            if let Some(s) = state {
+                q.push(("state", s));
+            }
+            AuthorizeOutcome::Redirect(append_query(&redirect_uri, &q))
+        }
+        Err(e) => redirect_error(e),
+    }
+}
+
+/// RFC 6749 §4.1.2.1: a valid, active client and one of its registered redirect URIs
+/// (exact match; the demo client registers the literal `whatever` one SDK hard-codes).
+async fn client_and_redirect_uri(
+    deps: &Deps<'_>,
+    params: &Params,
+) -> OAuthResult<(Application, String)> {
+    let raw = params.require("client_id")?;
+    let id = ClientId::parse(raw).map_err(|_| OAuthError::invalid_request("invalid client_id"))?;
+    let app = deps
+        .store
+        .find_application(&id)
+        .await?
+        .filter(|a| a.status == AppStatus::Active)
+        .ok_or_else(|| OAuthError::invalid_request("unknown client_id"))?;
+    let tenant_active = deps
+        .store
+        .get_tenant(&app.tenant)
+        .await?
+        .is_some_and(|t| t.status == TenantStatus::Active);
+    if !tenant_active {
+        return Err(OAuthError::invalid_request("unknown client_id"));
+    }
+    let redirect_uri = params.require("redirect_uri")?;
+    if !app.redirect_uris.iter().any(|r| r == redirect_uri) {
+        return Err(OAuthError::invalid_request(
+            "redirect_uri is not registered for this client",
+        ));
+    }
+    Ok((app.clone(), redirect_uri.to_owned()))
+}
+
+/// The checks, then the device, then consent; returns the code to hand back.
+async fn issue_code(
+    deps: &Deps<'_>,
+    params: &Params,
+    app: &Application,
+    redirect_uri: &str,
+    device: IpAddr,
+    now: Timestamp,
+) -> OAuthResult<String> {
+    let catalog = deps.store.list_capabilities(&app.tenant).await?;
+    let mut cx = AuthzCx {
+        params,
+        app,
+        catalog: &catalog,
+        prompt_none: false,
+        code_challenge: None,
+        scope: ScopeRequest::default(),
+    };
+    for (_name, check) in CHECKS {
+        check(&mut cx)?;
+    }
+    let subscriber = identify_device(deps, app, device, cx.prompt_none, now).await?;
+    let purpose = cx
+        .scope
+        .purpose
+        .clone()
+        .ok_or_else(|| OAuthError::invalid_scope("a purpose is required"))?;
+    let decision = consent::evaluate(
+        deps.store,
+        &consent::Query {
+            tenant: &app.tenant,
+            msisdn: &subscriber.msisdn,
+            client_id: &app.client_id,
+            purpose: &purpose,
+            scopes: &cx.scope.scopes.to_vec(),
+            context: "oauth.authorize",
+        },
+        now,
+    )
+    .await?;
+    match decision.outcome {
+        Outcome::Allowed => {}
+        Outcome::Denied | Outcome::Objected => {
+            return Err(OAuthError::AccessDenied(decision.reason.into()))
+        }
+        // TODO(consent-views): show the consent page instead when prompt != none.
+        Outcome::Pending | Outcome::Expired => {
+            return Err(OAuthError::ConsentRequired(decision.reason.into()))
+        }
+    }
+    let code = generate_token();
+    deps.store
+        .insert_code(&AuthCode {
+            tenant: app.tenant.clone(),
+            code_hash: lookup_hash(&code),
+            client_id: app.client_id.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            msisdn: subscriber.msisdn.clone(),
+            scopes: cx.scope.stored_scopes(),
+            purpose: Some(purpose),
+            code_challenge: cx.code_challenge.clone(),
+            nonce: params.get("nonce").map(str::to_owned),
+            auth_time: now,
+            expires_at: now + deps.settings.code_ttl,
+            consumed_at: None,
+            issued_jti: None,
+        })
+        .await?;
+    deps.audit(
+        &app.tenant,
+        app.client_id.as_str(),
+        "oauth.authorize",
+        subscriber.msisdn.as_str(),
+        "ok",
+        "authorization code issued after network-based authentication",
+        serde_json::json!({"scope": cx.scope.granted(), "pkce": cx.code_challenge.is_some()}),
+        now,
+    )
+    .await?;
+    Ok(code)
+}
+
+/// Network-based authentication: the source address must hold an active IP session of a
+/// subscriber of the client's tenant.
+async fn identify_device(
+    deps: &Deps<'_>,
+    app: &Application,
+    device: IpAddr,
+    prompt_none: bool,
+    now: Timestamp,
+) -> OAuthResult<Subscriber> {
+    let not_identified = || {
+        let d =
+            "the device could not be identified by the mobile network; connect over mobile data";
+        if prompt_none {
+            OAuthError::LoginRequired(d.into())
+        } else {
+            OAuthError::AccessDenied(d.into())
+        }
+    };
+    let session = deps
+        .store
+        .find_active_session(&app.tenant, device, session_seen_since(deps.settings, now))
+        .await?
+        .ok_or_else(not_identified)?;
+    deps.store
+        .get_subscriber(&app.tenant, &session.msisdn)
+        .await?
+        .ok_or_else(not_identified)
+}
+
+/// Adds query parameters to a redirect URI that may already have a query (RFC 6749 §3.1.2).
+fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    // RFC 6749 §3.1.2: redirection URIs carry no fragment.
+    let base = uri.split('#').next().unwrap_or(uri);
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}{}", encode_query(pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::append_query;
+
+    #[test]
+    fn appends_to_existing_queries() {
+        assert_eq!(
+            append_query("whatever", &[("code", "a")]),
+            "whatever?code=a"
+        );
+        assert_eq!(
+            append_query("https://a/cb?x=1", &[("code", "a b")]),
+            "https://a/cb?x=1&code=a+b"
+        );
+    }
+}

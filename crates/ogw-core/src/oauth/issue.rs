@@ -1,0 +1,125 @@
+//! Minting the token response shared by every grant: an RFC 9068 access token, and for
+//! 3-legged grants with `openid` an ID token (OIDC Core §2) with a pairwise `sub`.
+use serde::Serialize;
+
+use super::error::{OAuthError, OAuthResult};
+use super::scope_request::ScopeRequest;
+use super::tokens::{AccessClaims, IdTokenClaims};
+use super::Deps;
+use crate::store::{Application, Subscriber, Timestamp};
+
+/// RFC 6749 §5.1 (+ OIDC Core §3.1.3.3 `id_token`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+/// Who a 3-legged token is about and how they were authenticated.
+pub struct SubjectGrant<'a> {
+    pub subscriber: &'a Subscriber,
+    /// `Some(["nba"])` only for network-based authentication (DECISIONS 4).
+    pub amr: Option<Vec<String>>,
+    pub auth_time: Timestamp,
+    pub nonce: Option<String>,
+}
+
+/// A fresh token id (RFC 7519 §4.1.7), also the revocation handle.
+pub fn new_jti() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// 2-legged: `sub` is the client itself; no subscriber reference, no `amr`.
+pub fn two_legged(
+    deps: &Deps<'_>,
+    app: &Application,
+    req: &ScopeRequest,
+    now: Timestamp,
+) -> OAuthResult<(TokenResponse, AccessClaims)> {
+    let claims = access_claims(deps, app, req, app.client_id.to_string(), new_jti(), now);
+    let token = deps
+        .tokens
+        .sign_access(&claims)
+        .map_err(|e| OAuthError::Server(e.to_string()))?;
+    Ok((response(deps, token, req, None), claims))
+}
+
+/// 3-legged: pairwise `sub`, sealed MSISDN in `sref`, `amr` as earned; an ID token when
+/// `openid` was asked for (ICM "Missing openid scope": none otherwise).
+pub fn three_legged(
+    deps: &Deps<'_>,
+    app: &Application,
+    req: &ScopeRequest,
+    subject: &SubjectGrant<'_>,
+    jti: String,
+    now: Timestamp,
+) -> OAuthResult<(TokenResponse, AccessClaims)> {
+    let codec = deps.tokens.subjects();
+    let sub = codec.pairwise_sub(&app.tenant, &app.client_id, &subject.subscriber.id);
+    let mut claims = access_claims(deps, app, req, sub.clone(), jti, now);
+    claims.sref = Some(codec.seal(&app.tenant, &app.client_id, &subject.subscriber.msisdn));
+    claims.amr = subject.amr.clone();
+    claims.auth_time = Some(subject.auth_time.timestamp());
+    let sign_err = |e: super::tokens::TokenError| OAuthError::Server(e.to_string());
+    let token = deps.tokens.sign_access(&claims).map_err(sign_err)?;
+    let id_token = if req.openid {
+        let id = IdTokenClaims {
+            iss: deps.tokens.issuer().to_owned(),
+            sub,
+            aud: app.client_id.to_string(),
+            iat: now.timestamp(),
+            exp: (now + deps.settings.id_token_ttl).timestamp(),
+            auth_time: subject.auth_time.timestamp(),
+            nonce: subject.nonce.clone(),
+            amr: subject.amr.clone(),
+        };
+        Some(deps.tokens.sign_id_token(&id).map_err(sign_err)?)
+    } else {
+        None
+    };
+    Ok((response(deps, token, req, id_token), claims))
+}
+
+fn access_claims(
+    deps: &Deps<'_>,
+    app: &Application,
+    req: &ScopeRequest,
+    sub: String,
+    jti: String,
+    now: Timestamp,
+) -> AccessClaims {
+    AccessClaims {
+        iss: deps.tokens.issuer().to_owned(),
+        sub,
+        aud: deps.tokens.issuer().to_owned(),
+        client_id: app.client_id.to_string(),
+        tenant: app.tenant.to_string(),
+        scope: req.scopes.to_string(),
+        purpose: req.purpose.as_ref().map(|p| p.to_string()),
+        iat: now.timestamp(),
+        exp: (now + deps.settings.access_token_ttl).timestamp(),
+        jti,
+        amr: None,
+        sref: None,
+        auth_time: None,
+    }
+}
+
+fn response(
+    deps: &Deps<'_>,
+    access_token: String,
+    req: &ScopeRequest,
+    id_token: Option<String>,
+) -> TokenResponse {
+    TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: deps.settings.access_token_ttl.num_seconds(),
+        scope: req.granted(),
+        id_token,
+    }
+}

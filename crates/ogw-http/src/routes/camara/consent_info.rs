@@ -1,0 +1,27 @@
+//! Consent Info 0.2.0 handler.
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use ogw_core::camara::consent_info::{self, RetrieveStatusRequestBody, RETRIEVE_STATUS};
+
+use super::{method_not_allowed, reply, Call, CamaraJson};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/retrieve",
+        post(retrieve_status).fallback(method_not_allowed),
+    )
+}
+
+/// `POST /consent-info/v0.2/retrieve` (retrieveStatus).
+async fn retrieve_status(
+    call: Call,
+    CamaraJson(body): CamaraJson<RetrieveStatusRequestBody>,
+) -> Response {
+    let cx = call.cx();
+    reply(
+        &RETRIEVE_STATUS,
+        async { consent_info::retrieve_status(&cx, call.caller()?, body).await }.await,
+    )
+}

@@ -1,0 +1,183 @@
+//! The CAMARA network APIs, each under its CAMARA base path with its official OpenAPI
+//! document at `<base>/openapi.yaml`. Every router carries the `x-correlator` layer and
+//! answers unknown paths and methods in the CAMARA error format.
+//!
+//! Handlers are named after the spec operationIds and only extract and map:
+//! [`Call`] authenticates the bearer token (never rejecting: a failed authentication is
+//! reported by the operation, so it is counted like any other outcome), [`CamaraJson`] parses
+//! the body (malformed JSON, wrong types, unknown enum values → 400 `INVALID_ARGUMENT`),
+//! the core operation decides, and [`reply`] maps the result once and counts it in
+//! `camara_calls_total{api,operation,outcome}`.
+mod consent_info;
+mod number_verification;
+mod qos_profiles;
+mod sim_swap;
+
+use std::convert::Infallible;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::middleware::from_fn;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use ogw_core::camara::{authenticate, ApiError, CallOutcome, Caller, Cx, Operation};
+use ogw_core::store::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::CamaraError;
+use crate::extract::bearer_token;
+use crate::middleware::{x_correlator, Correlator};
+use crate::state::AppState;
+
+const SIM_SWAP_SPEC: &str = include_str!("../../../openapi/sim-swap-v2.1.0.yaml");
+const NUMBER_VERIFICATION_SPEC: &str =
+    include_str!("../../../openapi/number-verification-v2.1.0.yaml");
+const QOS_PROFILES_SPEC: &str = include_str!("../../../openapi/qos-profiles-v1.1.0.yaml");
+const CONSENT_INFO_SPEC: &str = include_str!("../../../openapi/consent-info-v0.2.0.yaml");
+
+/// The four APIs under their CAMARA base paths (major version only, except Consent Info's
+/// initial 0.x version, whose base path is `v0.2`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .nest("/sim-swap/v2", api(sim_swap::routes(), SIM_SWAP_SPEC))
+        .nest(
+            "/number-verification/v2",
+            api(number_verification::routes(), NUMBER_VERIFICATION_SPEC),
+        )
+        .nest(
+            "/qos-profiles/v1",
+            api(qos_profiles::routes(), QOS_PROFILES_SPEC),
+        )
+        .nest(
+            "/consent-info/v0.2",
+            api(consent_info::routes(), CONSENT_INFO_SPEC),
+        )
+}
+
+fn api(operations: Router<AppState>, spec: &'static str) -> Router<AppState> {
+    operations
+        .route(
+            "/openapi.yaml",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/yaml")], spec) })
+                .fallback(method_not_allowed),
+        )
+        .fallback(not_found)
+        .layer(from_fn(x_correlator))
+}
+
+async fn not_found() -> CamaraError {
+    CamaraError::new(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "The specified resource is not found.",
+    )
+}
+
+async fn method_not_allowed() -> CamaraError {
+    CamaraError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "The requested method is not allowed/supported on the target resource.",
+    )
+}
+
+/// One CAMARA call: the server, the time it started, the correlator and who calls.
+pub struct Call {
+    state: AppState,
+    now: Timestamp,
+    correlator: Option<String>,
+    caller: Result<Caller, ApiError>,
+}
+
+impl Call {
+    fn cx(&self) -> Cx<'_> {
+        Cx {
+            store: self.state.store.as_ref(),
+            tokens: &self.state.tokens,
+            settings: &self.state.settings,
+            now: self.now,
+            correlator: self.correlator.as_deref(),
+        }
+    }
+
+    /// The authenticated caller, or why there is none (401).
+    fn caller(&self) -> Result<&Caller, ApiError> {
+        self.caller.as_ref().map_err(Clone::clone)
+    }
+}
+
+impl FromRequestParts<AppState> for Call {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let correlator = parts
+            .extensions
+            .get::<Correlator>()
+            .and_then(|c| c.0.to_str().ok())
+            .map(str::to_owned);
+        let mut call = Call {
+            state: state.clone(),
+            now: state.now(),
+            correlator,
+            caller: Err(ApiError::Internal("not authenticated yet".into())),
+        };
+        call.caller = authenticate(&call.cx(), bearer_token(&parts.headers)).await;
+        Ok(call)
+    }
+}
+
+/// A JSON request body, whatever the Content-Type says; the parse result is handed to the
+/// operation, which reports it after authentication and scope checks.
+pub struct CamaraJson<T>(pub Result<T, ApiError>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CamaraJson<T> {
+    type Rejection = Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let parsed = match Bytes::from_request(req, state).await {
+            Err(e) => Err(ApiError::invalid(format!("unreadable request body: {e}"))),
+            Ok(b) if b.iter().all(u8::is_ascii_whitespace) => {
+                Err(ApiError::invalid("a JSON request body is required"))
+            }
+            Ok(b) => parse_object(&b),
+        };
+        Ok(Self(parsed))
+    }
+}
+
+/// Every CAMARA request body is a JSON object (serde would also read a struct from an array).
+fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid(format!("request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::invalid("request body must be a JSON object"));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::invalid(format!("invalid request body: {e}")))
+}
+
+/// Maps an operation's result onto the wire and counts it.
+fn reply<T: Serialize>(op: &Operation, result: Result<T, ApiError>) -> Response {
+    let outcome = match &result {
+        Ok(_) => CallOutcome::Ok,
+        Err(e) => e.outcome(),
+    };
+    metrics::counter!(
+        "camara_calls_total",
+        "api" => op.api,
+        "operation" => op.operation,
+        "outcome" => outcome.as_str()
+    )
+    .increment(1);
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => CamaraError::from(e).into_response(),
+    }
+}
