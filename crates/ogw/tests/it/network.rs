@@ -31,10 +31,9 @@ async fn spawn_with_radius() -> TestApp {
     .await
 }
 
-/// Who network-based authentication takes a device at `ip` to be: the subscriber of the
-/// active IP session holding `ip`, by the same lookup `/authorize` makes (idle timeout
-/// included). TODO(oauth merge): replace with a real `/authorize` request sent from `ip`
-/// (reqwest's `local_address`; 127.0.0.0/8 is all loopback) once the AS routes are in main.
+/// Who the network takes a device at `ip` to be: the subscriber of the active IP session
+/// holding `ip`, by the lookup `/authorize` makes (idle timeout included). Tells *which*
+/// number; [`authorize_from`] proves the real endpoint agrees.
 async fn network_identity_at(app: &TestApp, ip: &str) -> Option<PhoneNumber> {
     let tenant = TenantId::parse("demo").unwrap();
     let now = app.state.now();
@@ -58,6 +57,54 @@ async fn network_identity_at(app: &TestApp, ip: &str) -> Option<PhoneNumber> {
         .map(|s| s.msisdn)
 }
 
+/// A real `/authorize` (code flow with PKCE) sent from `ip` (127.0.0.0/8 is all loopback, so
+/// the TCP peer is `ip`): the code when the network authenticated the device, `None` when the
+/// AS answered with an error redirect.
+async fn authorize_from(app: &TestApp, ip: &str) -> Option<String> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(ip.parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let res = client
+        .get(app.url("/authorize"))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", ogw::demo::CLIENT_ID),
+            ("redirect_uri", "whatever"),
+            (
+                "scope",
+                "openid dpv:FraudPreventionAndDetection number-verification:verify",
+            ),
+            ("state", "st"),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let loc = res.headers()["location"].to_str().unwrap().to_owned();
+    let url = reqwest::Url::parse("http://client.invalid/")
+        .unwrap()
+        .join(&loc)
+        .unwrap();
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    if q.contains_key("code") {
+        Some(q["code"].clone())
+    } else {
+        assert_eq!(
+            q.get("error").map(String::as_str),
+            Some("access_denied"),
+            "{loc}"
+        );
+        None
+    }
+}
+
 fn start(id: u8, session: &str, ip: &str, msisdn: &str) -> AccountingRequest {
     AccountingRequest::new(id, AcctStatus::Start, session)
         .framed_ip(ip.parse().unwrap())
@@ -71,6 +118,7 @@ async fn accounting_start_authenticates_the_address_and_stop_ends_it() {
     let radius = app.radius_addr.unwrap();
     let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     assert_eq!(network_identity_at(&app, "127.0.0.7").await, None);
+    assert_eq!(authorize_from(&app, "127.0.0.7").await, None);
 
     // The MSISDN comes without '+', as GGSNs send it.
     let req = start(1, "pdp-1", "127.0.0.7", "34600000002")
@@ -83,6 +131,7 @@ async fn accounting_start_authenticates_the_address_and_stop_ends_it() {
         network_identity_at(&app, "127.0.0.7").await,
         Some(PhoneNumber::parse("+34600000002").unwrap())
     );
+    assert!(authorize_from(&app, "127.0.0.7").await.is_some());
 
     let stop = AccountingRequest::new(2, AcctStatus::Stop, "pdp-1")
         .framed_ip("127.0.0.7".parse().unwrap())
@@ -93,6 +142,7 @@ async fn accounting_start_authenticates_the_address_and_stop_ends_it() {
         .await
         .unwrap());
     assert_eq!(network_identity_at(&app, "127.0.0.7").await, None);
+    assert_eq!(authorize_from(&app, "127.0.0.7").await, None);
 
     // The metrics endpoint reports the listener's counters.
     let text = app
@@ -130,6 +180,7 @@ async fn accounting_with_a_wrong_secret_is_ignored() {
     .unwrap();
     assert!(!answered);
     assert_eq!(network_identity_at(&app, "127.0.0.8").await, None);
+    assert_eq!(authorize_from(&app, "127.0.0.8").await, None);
     let stats = app.radius_stats.as_ref().unwrap();
     assert_eq!(
         stats
@@ -227,6 +278,7 @@ async fn radclient_accounting_start_then_stop() {
         network_identity_at(&app, "127.0.0.9").await,
         Some(PhoneNumber::parse("+34600000003").unwrap())
     );
+    assert!(authorize_from(&app, "127.0.0.9").await.is_some());
     let (ok, text) = radclient(
         "Acct-Status-Type = Stop\nAcct-Session-Id = \"rc-1\"\nFramed-IP-Address = 127.0.0.9\n\
          Calling-Station-Id = \"34600000003\"\n",
@@ -235,6 +287,7 @@ async fn radclient_accounting_start_then_stop() {
     .unwrap();
     assert!(ok, "{text}");
     assert_eq!(network_identity_at(&app, "127.0.0.9").await, None);
+    assert_eq!(authorize_from(&app, "127.0.0.9").await, None);
     // A wrong secret: radclient gets no answer and gives up; nothing is recorded.
     let server = radius.to_string();
     let (ok, _) = tokio::task::spawn_blocking(move || {
