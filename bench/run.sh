@@ -3,9 +3,13 @@
 # oidc-provider peer on loopback, drive each with wrk, and print one table with req/s,
 # p50, p99 and the ratios to the targets of the same run. Writes bench/RESULTS.md.
 #   DURATION=8 bench/run.sh          (seconds per run)
+#   SUBSCRIBERS=10000000 bench/run.sh (subscribers imported into the store before the
+#                                      SIM swap rows; default 10,000 — compare two runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-8}"
+SUBSCRIBERS="${SUBSCRIBERS:-10000}"
+BIN="${CARGO_TARGET_DIR:-target}/release"
 OUT="${OUT:-bench/RESULTS.md}"
 OGW=127.0.0.1:9100 BASE=127.0.0.1:9200 PEER_JWT=127.0.0.1:9300 PEER_OPAQUE=127.0.0.1:9301
 TMP=$(mktemp -d)
@@ -22,9 +26,9 @@ echo "building release binaries"
 cargo build --release -q -p ogw -p ogw-bench-baseline
 
 wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
-target/release/ogw serve --demo --listen "$OGW" --data-dir "$TMP/ogw" --log-format json >"$TMP/ogw.log" 2>&1 &
+"$BIN/ogw" serve --demo --listen "$OGW" --data-dir "$TMP/ogw" --log-format json >"$TMP/ogw.log" 2>&1 &
 OGW_PID=$!; PIDS+=("$OGW_PID")
-target/release/ogw-bench-baseline "$BASE" & PIDS+=($!)
+"$BIN/ogw-bench-baseline" "$BASE" & PIDS+=($!)
 (cd bench/peer && PORT=9300 TOKEN_FORMAT=jwt exec node server.mjs >"$TMP/peer-jwt.log" 2>&1) & PIDS+=($!)
 (cd bench/peer && PORT=9301 TOKEN_FORMAT=opaque exec node server.mjs >"$TMP/peer-opaque.log" 2>&1) & PIDS+=($!)
 wait_http "http://$OGW/health"; wait_http "http://$PEER_JWT/.well-known/openid-configuration"
@@ -32,6 +36,21 @@ wait_http "http://$PEER_OPAQUE/.well-known/openid-configuration"
 sleep 0.5
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 RSS_IDLE=$(rss_kb "$OGW_PID")
+
+# The subscriber store: SUBSCRIBERS generated lines (+3460xxxxxxxx) imported into tenant demo,
+# beside the demo's own lines; the SIM swap rows query one in the middle of them.
+python3 - "$SUBSCRIBERS" > "$TMP/subscribers.csv" <<'PY'
+import sys
+n = int(sys.argv[1]); w = sys.stdout.write
+w("phoneNumber,simActivatedAt,imsi\n")
+for i in range(n):
+    w(f"+3460{i:08d},2024-01-01T00:00:00Z,21408{i:010d}\n")
+PY
+echo "importing $SUBSCRIBERS subscribers"
+IMPORT_START=$(date +%s)
+OGW_DATA_DIR="$TMP/ogw" OGW_LOG_LEVEL=warn "$BIN/ogw" import subscribers "$TMP/subscribers.csv" --tenant demo >/dev/null
+IMPORT_SECS=$(( $(date +%s) - IMPORT_START ))
+BIG_LINE=$(printf '+3460%08d' $((SUBSCRIBERS / 2)))
 
 BASIC="Basic $(printf 'demo-client:demo-secret' | base64)"
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
@@ -80,6 +99,7 @@ for c in 1 16 64; do
   BODY=$SWAP_BODY AUTH="Bearer $TOKEN2" run "swap_ogw_$c" "POST /sim-swap/v2/check — ogw" "$c" "http://$OGW/sim-swap/v2/check" post.lua
   BODY=$SWAP_BODY run "swap_base_$c" "POST /sim-swap/v2/check — bare axum ceiling" "$c" "http://$BASE/sim-swap/v2/check" post.lua
 done
+BODY="{\"phoneNumber\":\"$BIG_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_big_16" "POST /sim-swap/v2/check — imported line, $SUBSCRIBERS imported" 16 "http://$OGW/sim-swap/v2/check" post.lua
 for c in 1 16; do
   BODY='{"phoneNumber":"+34629255833"}' AUTH="Bearer $TOKEN3" run "nv_$c" "POST /number-verification/v2/verify" "$c" "http://$OGW/number-verification/v2/verify" post.lua
   AUTHZ="/authorize?response_type=code&client_id=demo-client&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=openid%20dpv%3AFraudPreventionAndDetection%20number-verification%3Averify&state=s"
@@ -96,6 +116,7 @@ target "ogw /token RS256 ÷ 2-core RSA-2048 sign limit (c=16)" "$(ratio "${RPS[t
 target "SIM swap ogw ÷ bare axum, req/s (c=16)" "$(ratio "${RPS[swap_ogw_16]}" "${RPS[swap_base_16]}")" ">=" 0.5
 target "SIM swap ogw ÷ bare axum, p99 (c=16)" "$(ratio "${P99[swap_ogw_16]}" "${P99[swap_base_16]}")" "<=" 2
 target "SIM swap ogw c=64 ÷ c=16, req/s" "$(ratio "${RPS[swap_ogw_64]}" "${RPS[swap_ogw_16]}")" ">=" 1
+target "SIM swap, imported line ÷ demo line, req/s (c=16, $SUBSCRIBERS subscribers)" "$(ratio "${RPS[swap_big_16]}" "${RPS[swap_ogw_16]}")" ">=" 0.9
 
 {
   echo "# Benchmark results"
@@ -107,6 +128,7 @@ target "SIM swap ogw c=64 ÷ c=16, req/s" "$(ratio "${RPS[swap_ogw_64]}" "${RPS[
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Physical limit (openssl speed, one core): RSA-2048 sign ${RSA_SIGN}/s, verify ${RSA_VERIFY}/s; P-256 sign ${EC_SIGN}/s, verify ${EC_VERIFY}/s."
+  echo "Store: the demo data plus $SUBSCRIBERS generated subscribers (import took ${IMPORT_SECS}s)."
   echo "ogw RSS: idle $((RSS_IDLE / 1024)) MiB, after the runs $((RSS_LOADED / 1024)) MiB."
   echo
   echo "| target | measured | wanted | |"

@@ -9,6 +9,7 @@
 //!
 //! Rows decode into the raw structs of `rows` and then parse into domain types, so a value
 //! the domain rejects surfaces as [`StoreError::Corrupt`] instead of travelling on.
+mod cache;
 #[macro_use]
 mod rows;
 #[macro_use]
@@ -34,6 +35,9 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Audit events queued for the writer task before callers wait, and written per transaction.
+const AUDIT_QUEUE: usize = 4096;
+const AUDIT_BATCH: usize = 256;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens the store named by `url`: `sqlite://path/to/file.db` (file created if missing, parent
@@ -81,7 +85,11 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         .await
         .map_err(db_err)?;
     tracing::info!(backend = "sqlite", path = %path.display(), "store opened");
-    Ok(sqlite::SqliteStore { pool })
+    Ok(sqlite::SqliteStore {
+        audit: sqlite::AuditWriter::start(pool.clone()),
+        pool,
+        cache: cache::ReadCache::new(),
+    })
 }
 
 async fn open_postgres(url: &str) -> StoreResult<postgres::PgStore> {
@@ -93,7 +101,11 @@ async fn open_postgres(url: &str) -> StoreResult<postgres::PgStore> {
         .await
         .map_err(db_err)?;
     tracing::info!(backend = "postgres", "store opened");
-    Ok(postgres::PgStore { pool })
+    Ok(postgres::PgStore {
+        audit: postgres::AuditWriter::start(pool.clone()),
+        pool,
+        cache: cache::ReadCache::new(),
+    })
 }
 
 /// The one mapping from driver errors to store errors, for both databases.
@@ -165,6 +177,80 @@ macro_rules! sql_store {
 
             pub(crate) struct $store {
                 pub(crate) pool: sqlx::Pool<Db>,
+                pub(crate) cache: crate::cache::ReadCache,
+                pub(crate) audit: AuditWriter,
+            }
+
+            type AuditJob = (AuditEvent, tokio::sync::oneshot::Sender<StoreResult<i64>>);
+
+            /// Group commit of the audit log: callers hand their event to one writer task
+            /// and wait for its id; the task writes whatever is queued (up to
+            /// `AUDIT_BATCH`) in one transaction. A caller is answered only once its event
+            /// is committed, so "nothing disclosed without a trace" holds as with a direct
+            /// insert; concurrent calls share one commit instead of queueing on the
+            /// database's write lock. The queue is bounded: when it is full, callers wait
+            /// (backpressure), nothing is dropped. Events still queued when the store is
+            /// dropped are written before the task ends.
+            pub(crate) struct AuditWriter {
+                tx: tokio::sync::mpsc::Sender<AuditJob>,
+            }
+
+            impl AuditWriter {
+                pub(crate) fn start(pool: sqlx::Pool<Db>) -> Self {
+                    let (tx, mut rx) = tokio::sync::mpsc::channel::<AuditJob>(crate::AUDIT_QUEUE);
+                    tokio::spawn(async move {
+                        let mut batch = Vec::with_capacity(crate::AUDIT_BATCH);
+                        while rx.recv_many(&mut batch, crate::AUDIT_BATCH).await > 0 {
+                            match write_audit_batch(&pool, &batch).await {
+                                Ok(ids) => {
+                                    for ((_, reply), id) in batch.drain(..).zip(ids) {
+                                        let _ = reply.send(Ok(id));
+                                    }
+                                }
+                                // One bad event must not fail its neighbours: retry alone.
+                                Err(_) => {
+                                    for (e, reply) in batch.drain(..) {
+                                        let _ = reply.send(insert_audit(&pool, &e).await);
+                                    }
+                                }
+                            }
+                        }
+                    });
+                    Self { tx }
+                }
+
+                async fn append(&self, e: &AuditEvent) -> StoreResult<i64> {
+                    let (reply, rx) = tokio::sync::oneshot::channel();
+                    let gone = || StoreError::Backend("audit writer stopped".into());
+                    self.tx
+                        .send((e.clone(), reply))
+                        .await
+                        .map_err(|_| gone())?;
+                    rx.await.map_err(|_| gone())?
+                }
+            }
+
+            const AUDIT_INSERT: &str = concat!(
+                "INSERT INTO audit_events (",
+                audit_cols!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+            );
+
+            async fn insert_audit(pool: &sqlx::Pool<Db>, e: &AuditEvent) -> StoreResult<i64> {
+                scalar_one(pool, AUDIT_INSERT, audit_args(e)?).await
+            }
+
+            async fn write_audit_batch(
+                pool: &sqlx::Pool<Db>,
+                batch: &[AuditJob],
+            ) -> StoreResult<Vec<i64>> {
+                let mut tx = pool.begin().await.map_err(db_err)?;
+                let mut ids = Vec::with_capacity(batch.len());
+                for (e, _) in batch {
+                    ids.push(scalar_one(&mut *tx, AUDIT_INSERT, audit_args(e)?).await?);
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(ids)
             }
 
             /// Runs a statement; returns the number of rows it affected.
@@ -261,12 +347,23 @@ macro_rules! sql_store {
                         tenant_cols!(),
                         ") VALUES ($1, $2, $3, $4)"
                     );
-                    exec(&self.pool, sql, tenant_args(t)).await.map(drop)
+                    let r = exec(&self.pool, sql, tenant_args(t)).await.map(drop);
+                    self.cache.invalidate();
+                    r
                 }
 
                 async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
                     let sql = concat!("SELECT ", tenant_cols!(), " FROM tenants WHERE id = $1");
-                    opt(row::<TenantRow, _>(&self.pool, sql, args![id.as_str()]).await?)
+                    if let Some(t) = self.cache.tenant(id.as_str()) {
+                        return Ok(Some(t));
+                    }
+                    let ticket = self.cache.ticket();
+                    let t: Option<Tenant> =
+                        opt(row::<TenantRow, _>(&self.pool, sql, args![id.as_str()]).await?)?;
+                    if let Some(t) = &t {
+                        self.cache.put_tenant(ticket, t);
+                    }
+                    Ok(t)
                 }
 
                 async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
@@ -277,14 +374,18 @@ macro_rules! sql_store {
                 /// Updates name and status; `created_at` is immutable.
                 async fn update_tenant(&self, t: &Tenant) -> StoreResult<()> {
                     let sql = "UPDATE tenants SET name = $2, status = $3 WHERE id = $1";
-                    one_row(exec(&self.pool, sql, tenant_args(t)).await?)
+                    let r = exec(&self.pool, sql, tenant_args(t)).await;
+                    self.cache.invalidate();
+                    one_row(r?)
                 }
 
                 async fn delete_tenant(&self, id: &TenantId) -> StoreResult<()> {
                     // Tenant-owned data cascades, except applications and subscribers, whose
                     // foreign keys make the delete fail while any are left.
                     let sql = "DELETE FROM tenants WHERE id = $1";
-                    match exec(&self.pool, sql, args![id.as_str()]).await {
+                    let r = exec(&self.pool, sql, args![id.as_str()]).await;
+                    self.cache.invalidate();
+                    match r {
                         Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
                             "tenant {id} still has applications or subscribers"
                         ))),
@@ -306,7 +407,9 @@ macro_rules! sql_store {
                     }
                     let sql = "DELETE FROM tenants WHERE id = $1";
                     one_row(exec(&mut *tx, sql, args![id.as_str()]).await?)?;
-                    tx.commit().await.map_err(db_err)
+                    let r = tx.commit().await.map_err(db_err);
+                    self.cache.invalidate();
+                    r
                 }
             }
 
@@ -319,7 +422,9 @@ macro_rules! sql_store {
                         ") VALUES \
                          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                     );
-                    exec(&self.pool, sql, application_args(a)?).await.map(drop)
+                    let r = exec(&self.pool, sql, application_args(a)?).await.map(drop);
+                    self.cache.invalidate();
+                    r
                 }
 
                 async fn find_application(
@@ -331,10 +436,20 @@ macro_rules! sql_store {
                         application_cols!(),
                         " FROM applications WHERE client_id = $1"
                     );
-                    opt(
-                        row::<ApplicationRow, _>(&self.pool, sql, args![client_id.as_str()])
-                            .await?,
+                    if let Some(a) = self.cache.app(client_id.as_str()) {
+                        return Ok(Some(a));
+                    }
+                    let ticket = self.cache.ticket();
+                    let a: Option<Application> = opt(row::<ApplicationRow, _>(
+                        &self.pool,
+                        sql,
+                        args![client_id.as_str()],
                     )
+                    .await?)?;
+                    if let Some(a) = &a {
+                        self.cache.put_app(ticket, a);
+                    }
+                    Ok(a)
                 }
 
                 async fn list_applications(
@@ -357,7 +472,9 @@ macro_rules! sql_store {
                                redirect_uris = $8, grant_types = $9, allowed_scopes = $10, \
                                allowed_purposes = $11, require_pkce = $12, status = $13 \
                                WHERE client_id = $1 AND tenant_id = $2";
-                    one_row(exec(&self.pool, sql, application_args(a)?).await?)
+                    let r = exec(&self.pool, sql, application_args(a)?).await;
+                    self.cache.invalidate();
+                    one_row(r?)
                 }
 
                 async fn delete_application(
@@ -367,7 +484,9 @@ macro_rules! sql_store {
                 ) -> StoreResult<()> {
                     let sql = "DELETE FROM applications WHERE tenant_id = $1 AND client_id = $2";
                     let args = args![tenant.as_str(), client_id.as_str()];
-                    one_row(exec(&self.pool, sql, args).await?)
+                    let r = exec(&self.pool, sql, args).await;
+                    self.cache.invalidate();
+                    one_row(r?)
                 }
             }
 
@@ -383,7 +502,9 @@ macro_rules! sql_store {
                          base_path = excluded.base_path, scopes = excluded.scopes, \
                          purposes = excluded.purposes, status = excluded.status"
                     );
-                    exec(&self.pool, sql, capability_args(c)?).await.map(drop)
+                    let r = exec(&self.pool, sql, capability_args(c)?).await.map(drop);
+                    self.cache.invalidate();
+                    r
                 }
 
                 async fn get_capability(
@@ -411,7 +532,15 @@ macro_rules! sql_store {
                         " FROM capabilities \
                          WHERE tenant_id = $1 ORDER BY id"
                     );
-                    all(rows::<CapabilityRow, _>(&self.pool, sql, args![tenant.as_str()]).await?)
+                    if let Some(c) = self.cache.catalog(tenant.as_str()) {
+                        return Ok(c);
+                    }
+                    let ticket = self.cache.ticket();
+                    let c: Vec<Capability> = all(
+                        rows::<CapabilityRow, _>(&self.pool, sql, args![tenant.as_str()]).await?,
+                    )?;
+                    self.cache.put_catalog(ticket, tenant.as_str(), &c);
+                    Ok(c)
                 }
 
                 async fn delete_capability(
@@ -420,7 +549,9 @@ macro_rules! sql_store {
                     id: &CapabilityId,
                 ) -> StoreResult<()> {
                     let sql = "DELETE FROM capabilities WHERE tenant_id = $1 AND id = $2";
-                    one_row(exec(&self.pool, sql, args![tenant.as_str(), id.as_str()]).await?)
+                    let r = exec(&self.pool, sql, args![tenant.as_str(), id.as_str()]).await;
+                    self.cache.invalidate();
+                    one_row(r?)
                 }
             }
 
@@ -995,13 +1126,7 @@ macro_rules! sql_store {
             impl AuditStore for $store {
                 /// Ignores `e.id`; returns the id assigned.
                 async fn append_audit(&self, e: &AuditEvent) -> StoreResult<i64> {
-                    let sql = concat!(
-                        "INSERT INTO audit_events (",
-                        audit_cols!(),
-                        ") VALUES \
-                         ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
-                    );
-                    scalar_one(&self.pool, sql, audit_args(e)?).await
+                    self.audit.append(e).await
                 }
 
                 /// `limit` 0 means 100; otherwise clamped to 1..=1000. `before_id` pages back.

@@ -90,6 +90,37 @@ pub struct TokenService {
     issuer: Arc<str>,
     codec: SubjectCodec,
     rng: aws_lc_rs::rand::SystemRandom,
+    verified: Arc<VerifiedCache>,
+}
+
+/// Access tokens whose signature and issuer were already checked: token → (kid, claims).
+///
+/// A token's claims are a pure function of its bytes, so a hit is as good as a verify as long
+/// as the key that signed it is still trusted: each hit checks that its `kid` is still in the
+/// current key ring (a key withdrawn from the ring stops its tokens at once) and checks the
+/// expiry against the clock, like a verify. Revocation is not decided here (callers check
+/// the revoked `jti` on every call). Bounded: past [`VERIFIED_CACHE_MAX`] entries the expired
+/// ones go, and if that is not enough, all of them.
+#[derive(Default)]
+struct VerifiedCache(std::sync::Mutex<std::collections::HashMap<Box<str>, (Box<str>, AccessClaims)>>);
+
+const VERIFIED_CACHE_MAX: usize = 16_384;
+
+impl VerifiedCache {
+    fn get(&self, token: &str) -> Option<(Box<str>, AccessClaims)> {
+        self.0.lock().ok()?.get(token).cloned()
+    }
+    fn put(&self, token: &str, kid: &str, claims: &AccessClaims, now: i64) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= VERIFIED_CACHE_MAX {
+                m.retain(|_, (_, c)| c.exp > now);
+                if m.len() >= VERIFIED_CACHE_MAX {
+                    m.clear();
+                }
+            }
+            m.insert(token.into(), (kid.into(), claims.clone()));
+        }
+    }
 }
 
 impl TokenService {
@@ -99,6 +130,7 @@ impl TokenService {
             issuer: issuer.into(),
             codec,
             rng: aws_lc_rs::rand::SystemRandom::new(),
+            verified: Arc::default(),
         }
     }
     pub fn issuer(&self) -> &str {
@@ -148,7 +180,16 @@ impl TokenService {
 
     /// Verifies signature, `typ: at+jwt`, issuer and expiry (RFC 9068 §4).
     /// Revocation and subscriber resolution are the caller's next steps.
+    /// Tokens already verified are answered from a bounded cache (see `VerifiedCache`).
     pub fn verify_access(&self, token: &str, now: Timestamp) -> Result<AccessClaims, TokenError> {
+        if let Some((kid, claims)) = self.verified.get(token) {
+            if self.keys.current().decoding.contains_key(&*kid) {
+                if claims.exp <= now.timestamp() {
+                    return Err(TokenError::Expired);
+                }
+                return Ok(claims);
+            }
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != Algorithm::RS256
             || !header
@@ -159,11 +200,8 @@ impl TokenService {
             return Err(TokenError::Invalid);
         }
         let ring = self.keys.current();
-        let key = header
-            .kid
-            .as_deref()
-            .and_then(|k| ring.decoding.get(k))
-            .ok_or(TokenError::Invalid)?;
+        let kid = header.kid.as_deref().ok_or(TokenError::Invalid)?;
+        let key = ring.decoding.get(kid).ok_or(TokenError::Invalid)?;
         let mut v = Validation::new(Algorithm::RS256);
         v.set_issuer(&[&*self.issuer]);
         v.validate_aud = false;
@@ -175,6 +213,7 @@ impl TokenService {
         if data.claims.exp <= now.timestamp() {
             return Err(TokenError::Expired);
         }
+        self.verified.put(token, kid, &data.claims, now.timestamp());
         Ok(data.claims)
     }
 
