@@ -83,8 +83,7 @@ impl ReadCache {
         self.epoch.load(std::sync::atomic::Ordering::Acquire) == t.epoch
     }
     fn bump(&self) {
-        self.epoch
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub(crate) fn app(&self, client_id: &str) -> Option<Application> {

@@ -102,7 +102,9 @@ pub struct TokenService {
 /// the revoked `jti` on every call). Bounded: past [`VERIFIED_CACHE_MAX`] entries the expired
 /// ones go, and if that is not enough, all of them.
 #[derive(Default)]
-struct VerifiedCache(std::sync::Mutex<std::collections::HashMap<Box<str>, (Box<str>, AccessClaims)>>);
+struct VerifiedCache(
+    std::sync::Mutex<std::collections::HashMap<Box<str>, (Box<str>, AccessClaims)>>,
+);
 
 const VERIFIED_CACHE_MAX: usize = 16_384;
 
