@@ -102,14 +102,15 @@ pub struct TokenService {
 /// the revoked `jti` on every call). Bounded: past [`VERIFIED_CACHE_MAX`] entries the expired
 /// ones go, and if that is not enough, all of them.
 #[derive(Default)]
-struct VerifiedCache(
-    std::sync::Mutex<std::collections::HashMap<Box<str>, (Box<str>, AccessClaims)>>,
-);
+struct VerifiedCache(std::sync::Mutex<std::collections::HashMap<Box<str>, Verified>>);
+
+/// A verified token's `kid` and claims.
+type Verified = (Box<str>, AccessClaims);
 
 const VERIFIED_CACHE_MAX: usize = 16_384;
 
 impl VerifiedCache {
-    fn get(&self, token: &str) -> Option<(Box<str>, AccessClaims)> {
+    fn get(&self, token: &str) -> Option<Verified> {
         self.0.lock().ok()?.get(token).cloned()
     }
     fn put(&self, token: &str, kid: &str, claims: &AccessClaims, now: i64) {
