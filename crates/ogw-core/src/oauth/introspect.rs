@@ -95,6 +95,10 @@ pub async fn revoke(
     now: Timestamp,
 ) -> OAuthResult<()> {
     let token = params.require("token")?;
+    // A refresh token: its whole family (RFC 7009 §2.1).
+    if super::grants::refresh_token::revoke(deps, &client.app, token, now).await? {
+        return Ok(());
+    }
     let claims = match deps.tokens.verify_access(token, now) {
         Ok(c) => c,
         Err(TokenError::Expired | TokenError::Invalid | TokenError::Malformed) => return Ok(()),

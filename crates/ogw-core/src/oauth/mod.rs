@@ -11,6 +11,7 @@ pub mod keys;
 pub mod login_hint;
 pub mod params;
 pub mod pkce;
+pub mod request_object;
 pub mod scope_request;
 pub mod subject;
 pub mod tokens;

@@ -1,9 +1,11 @@
 //! `/token`: one dispatch point, one file per grant. Each grant declares the parameters it
-//! reads and sees only those (plus nothing of client authentication). The JWT-bearer and
-//! refresh-token grants slot in here: a variant in `SUPPORTED_GRANTS`, a file, an arm.
+//! reads and sees only those (plus nothing of client authentication). The JWT-bearer grant
+//! authenticates the client with its own assertion, so it branches before client auth.
 pub mod authorization_code;
 pub mod ciba;
 pub mod client_credentials;
+pub mod jwt_bearer;
+pub mod refresh_token;
 
 use super::client_auth::{authenticate, AuthenticatedClient, Credentials};
 use super::discovery::{assertion_audiences, paths};
@@ -19,6 +21,8 @@ pub const SUPPORTED_GRANTS: &[GrantType] = &[
     GrantType::AuthorizationCode,
     GrantType::ClientCredentials,
     GrantType::Ciba,
+    GrantType::JwtBearer,
+    GrantType::RefreshToken,
 ];
 
 /// Handles a token request: grant type, client authentication, grant permission, then the grant.
@@ -37,6 +41,10 @@ pub async fn token(
             OAuthError::UnsupportedGrantType(format!("grant_type '{raw}' is not supported"))
         })?;
     let creds = Credentials::read(authorization, params)?;
+    if grant == GrantType::JwtBearer {
+        // The assertion authenticates the client (profile "JWT Bearer Flow").
+        return jwt_bearer::exchange(deps, &creds, &params.only(jwt_bearer::PARAMS), now).await;
+    }
     let audiences = assertion_audiences(deps.settings, paths::TOKEN);
     let client = authenticate(deps, &creds, &audiences, now).await?;
     check_grant_allowed(&client, grant)?;
@@ -60,9 +68,13 @@ pub async fn token(
             .await
         }
         GrantType::Ciba => ciba::exchange(deps, &client, &params.only(ciba::PARAMS), now).await,
-        GrantType::JwtBearer | GrantType::RefreshToken => Err(OAuthError::UnsupportedGrantType(
-            format!("grant_type '{raw}' is not supported"),
-        )),
+        GrantType::RefreshToken => {
+            refresh_token::exchange(deps, &client, &params.only(refresh_token::PARAMS), now).await
+        }
+        // Handled above: its assertion is the client authentication.
+        GrantType::JwtBearer => Err(OAuthError::UnsupportedGrantType(format!(
+            "grant_type '{raw}' is not supported here"
+        ))),
     }
 }
 

@@ -2,7 +2,11 @@
 //! login_hint form, and the failure cases of each.
 mod authorize;
 mod ciba;
+mod gate;
+mod jwt_bearer;
 mod postgres;
+mod refresh;
+mod request_object;
 mod rp;
 mod token;
 
