@@ -651,6 +651,7 @@ impl Kit {
             amr: None,
             sref: None,
             auth_time: None,
+            cnf: None,
         }
     }
 

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::client_auth::ASYMMETRIC_ALG_NAMES;
+use super::dpop;
 use super::grants::SUPPORTED_GRANTS;
 use super::pkce;
 use super::request_object;
@@ -74,6 +75,7 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr"],
         "prompt_values_supported": ["none", "login", "consent"],
         "request_parameter_supported": true,
+        "dpop_signing_alg_values_supported": dpop::SIGNING_ALGS,
         "request_object_signing_alg_values_supported": request_object::SIGNING_ALGS,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": false,

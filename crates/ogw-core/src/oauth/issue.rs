@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::error::{OAuthError, OAuthResult};
 use super::scope_request::ScopeRequest;
-use super::tokens::{AccessClaims, IdTokenClaims};
+use super::tokens::{AccessClaims, Confirmation, IdTokenClaims};
 use super::Deps;
 use crate::store::{Application, Subscriber, Timestamp};
 
@@ -133,6 +133,9 @@ fn access_claims(
         amr: None,
         sref: None,
         auth_time: None,
+        cnf: deps.dpop_jkt.map(|jkt| Confirmation {
+            jkt: jkt.to_owned(),
+        }),
     }
 }
 
@@ -144,7 +147,12 @@ fn response(
 ) -> TokenResponse {
     TokenResponse {
         access_token,
-        token_type: "Bearer",
+        // RFC 9449 §5: a DPoP-bound token is of type DPoP.
+        token_type: if deps.dpop_jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        },
         expires_in: deps.settings.access_token_ttl.num_seconds(),
         scope: req.granted(),
         id_token,

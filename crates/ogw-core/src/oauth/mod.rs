@@ -3,6 +3,7 @@ pub mod authorize;
 pub mod ciba;
 pub mod client_auth;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod grants;
 pub mod introspect;
@@ -31,6 +32,9 @@ pub struct Deps<'a> {
     pub tokens: &'a TokenService,
     pub pepper: &'a Pepper,
     pub settings: &'a Settings,
+    /// RFC 9449: the thumbprint of a verified DPoP proof sent to `/token`; the access token
+    /// issued is then bound to it (`cnf.jkt`). Set by `grants::token`, None elsewhere.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 impl Deps<'_> {

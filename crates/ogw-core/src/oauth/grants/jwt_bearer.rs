@@ -12,6 +12,7 @@ use super::super::client_auth::{
     check_times, verify_signed_by_client, Credentials, MAX_ASSERTION_LIFETIME_SECS,
 };
 use super::super::discovery::{assertion_audiences, paths};
+use super::super::dpop;
 use super::super::error::{Challenge, OAuthError, OAuthResult};
 use super::super::issue::{self, SubjectGrant, TokenResponse};
 use super::super::params::Params;
@@ -43,6 +44,7 @@ struct Assertion {
 pub async fn exchange(
     deps: &Deps<'_>,
     creds: &Credentials,
+    dpop_proof: Option<&dpop::Proof>,
     params: &Params,
     now: Timestamp,
 ) -> OAuthResult<TokenResponse> {
@@ -117,6 +119,9 @@ pub async fn exchange(
         .await?;
     if !first {
         return Err(grant("jti was already used"));
+    }
+    if let Some(p) = dpop_proof {
+        super::check_proof_once(deps, &app.tenant, p).await?;
     }
     let msisdn = subject(c.sub.as_deref()).map_err(|r| grant(&r))?;
     let scope = c
