@@ -7,6 +7,9 @@ use super::ciba::{bc_authorize, poll};
 use super::*;
 use crate::common::*;
 
+/// (name, request object, outer parameters changed).
+type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 const SCOPE: &str = "openid dpv:FraudPreventionAndDetection number-verification:verify";
 
 /// A request object of demo-app-id for /authorize; `tweak` edits the claims.
@@ -90,7 +93,7 @@ async fn invalid_request_objects_at_authorize() {
             c.as_object_mut().unwrap().remove(name);
         }
     };
-    let cases: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("forged", forged, vec![]),
         ("garbage", "eyJ.x.y".into(), vec![]),
         (
@@ -244,7 +247,7 @@ async fn signed_backchannel_requests() {
         "{:?}",
         r.body
     );
-    let cases: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "authorize aud",
             ro(&|c| c["aud"] = json!(app.url("/authorize"))),
