@@ -83,6 +83,11 @@ pub async fn introspect(
     if let Some(t) = claims.auth_time {
         out["auth_time"] = json!(t);
     }
+    // RFC 9449 §6.2: a DPoP-bound token's key and type.
+    if let Some(cnf) = &claims.cnf {
+        out["cnf"] = json!({"jkt": cnf.jkt});
+        out["token_type"] = json!("DPoP");
+    }
     Ok(out)
 }
 

@@ -87,6 +87,9 @@ async fn bound_token(app: &TestApp) -> String {
     assert_eq!(r.body["token_type"], "DPoP");
     let t = r.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(claims(&t)["cnf"]["jkt"], jkt(&A));
+    let i = introspect(app, &t).await;
+    assert_eq!(i["cnf"]["jkt"], jkt(&A));
+    assert_eq!(i["token_type"], "DPoP");
     t
 }
 
