@@ -233,6 +233,7 @@ mod tests {
             amr: None,
             sref: None,
             auth_time: None,
+            cnf: None,
         }
     }
 
