@@ -2,7 +2,12 @@
 //! login_hint form, and the failure cases of each.
 mod authorize;
 mod ciba;
+mod dpop;
+mod gate;
+mod jwt_bearer;
 mod postgres;
+mod refresh;
+mod request_object;
 mod rp;
 mod token;
 
