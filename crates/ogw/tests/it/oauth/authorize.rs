@@ -300,7 +300,10 @@ async fn redirectable_errors_carry_state() {
         (vec![("request", "eyJ.x.y")], "request_not_supported"),
         (vec![("prompt", "none login")], "invalid_request"),
         (
-            vec![("scope", "openid dpv:ServiceProvision qos-profiles:read")],
+            vec![
+                ("scope", "openid dpv:ServiceProvision qos-profiles:read"),
+                ("prompt", "none"),
+            ],
             "consent_required",
         ),
     ];
