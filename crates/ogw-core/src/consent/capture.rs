@@ -259,14 +259,20 @@ pub async fn capture_page(
     })
 }
 
+/// Longest `state` echoed to a Consent Info callback.
+pub const MAX_STATE_LEN: usize = 512;
+
 /// `POST` of a consent page: records the decision (consent history + audit), then
-/// continues the flow that asked.
+/// continues the flow that asked. `state` is what the API consumer appended to the
+/// `captureUrl`; it is echoed to its callback (Consent Info 0.2.0 `_08_callback_state`).
+#[allow(clippy::too_many_arguments)]
 pub async fn capture_decide(
     deps: &Deps<'_>,
     target: &Target,
     device: IpAddr,
     csrf: &str,
     allow: bool,
+    state: Option<&str>,
     now: Timestamp,
 ) -> PageResult<AfterDecision> {
     check_csrf(deps, &target.key(), device, csrf, now)?;
@@ -325,9 +331,13 @@ pub async fn capture_decide(
             let result = if allow { "granted" } else { "denied" };
             let base = cb.split('#').next().unwrap_or(cb);
             let sep = if base.contains('?') { '&' } else { '?' };
+            let mut q = vec![("capture_result", result)];
+            if let Some(st) = state.filter(|s| !s.is_empty() && s.len() <= MAX_STATE_LEN) {
+                q.push(("state", st));
+            }
             Ok(AfterDecision::Redirect(format!(
                 "{base}{sep}{}",
-                encode_query(&[("capture_result", result)])
+                encode_query(&q)
             )))
         }
         Continuation::Ciba(id_hash) => {

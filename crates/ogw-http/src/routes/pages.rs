@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use ogw_core::consent::capture::{
     capture_decide, capture_page, dashboard, revoke, AfterDecision, CapturePage, PageError, Target,
+    MAX_STATE_LEN,
 };
 use ogw_core::domain::ConsentStatus;
 use serde::Deserialize;
@@ -199,13 +200,19 @@ struct DecisionForm {
     decision: Option<String>,
     client_id: Option<String>,
     purpose: Option<String>,
+    state: Option<String>,
 }
 
 fn parse_form(body: &[u8]) -> DecisionForm {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
-fn render_capture(page: &CapturePage, action: &str, reference: Option<&str>) -> Response {
+fn render_capture(
+    page: &CapturePage,
+    action: &str,
+    reference: Option<&str>,
+    state: Option<&str>,
+) -> Response {
     let v = &page.view;
     let mut scopes = String::new();
     for s in &page.scopes {
@@ -225,9 +232,16 @@ fn render_capture(page: &CapturePage, action: &str, reference: Option<&str>) -> 
     } else {
         "#0b5fff"
     };
-    let ref_field = reference
+    let mut ref_field = reference
         .map(|r| format!("<input type=\"hidden\" name=\"ref\" value=\"{}\">", esc(r)))
         .unwrap_or_default();
+    if let Some(st) = state.filter(|s| s.len() <= MAX_STATE_LEN) {
+        let _ = write!(
+            ref_field,
+            "<input type=\"hidden\" name=\"state\" value=\"{}\">",
+            esc(st)
+        );
+    }
     let body = format!(
         "<header class=\"brand\" data-colour=\"{colour}\">{logo}<span class=\"operator\">{operator}</span></header>\
          <h1>{title}</h1>\
@@ -293,12 +307,12 @@ fn after(result: Result<AfterDecision, PageError>) -> Response {
     }
 }
 
-fn capture_ref(query: Option<&str>) -> Option<String> {
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
     pairs
         .into_iter()
-        .find(|(k, _)| k == "ref")
+        .find(|(k, _)| k == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
 }
@@ -313,7 +327,7 @@ async fn consent_capture_get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(reference) = capture_ref(query.as_deref()) else {
+    let Some(reference) = query_param(query.as_deref(), "ref") else {
         return error_page(PageError::NotFound);
     };
     let target = Target::Capture(reference.clone());
@@ -330,6 +344,7 @@ async fn consent_capture_get(
             &page,
             &path_of(&state, "/consent/capture"),
             Some(&reference),
+            query_param(query.as_deref(), "state").as_deref(),
         ),
         Err(e) => error_page(e),
     }
@@ -356,6 +371,7 @@ async fn consent_capture_post(
             device,
             &csrf,
             allow,
+            form.state.as_deref(),
             state.now(),
         )
         .await,
@@ -385,6 +401,7 @@ async fn consent_ciba_get(
             &page,
             &path_of(&state, &format!("/consent/ciba/{tenant}/{id_hash}")),
             None,
+            None,
         ),
         Err(e) => error_page(e),
     }
@@ -412,6 +429,7 @@ async fn consent_ciba_post(
             device,
             &csrf,
             allow,
+            None,
             state.now(),
         )
         .await,
