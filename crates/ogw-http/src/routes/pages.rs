@@ -165,15 +165,16 @@ fn see_other(location: &str) -> Response {
     res
 }
 
-/// A cross-site form post is refused before its token is even looked at.
+/// A cross-site form post is refused before its token is even looked at. `Sec-Fetch-Site`
+/// decides when the browser sends it; otherwise `Origin` must be this host. Under
+/// `Referrer-Policy: no-referrer` browsers send `Origin: null`, which proves nothing either
+/// way: then the CSRF token alone decides.
 fn same_origin_post(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
+        return matches!(site, "same-origin" | "none");
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None => true,
+        None | Some("null") => true,
         Some(origin) => {
             let host = headers
                 .get(header::HOST)
@@ -594,8 +595,14 @@ mod tests {
             HeaderValue::from_static("https://evil.example"),
         );
         assert!(!same_origin_post(&h));
-        h.remove(header::ORIGIN);
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(
+            same_origin_post(&h),
+            "no-referrer pages post with Origin: null"
+        );
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(!same_origin_post(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin_post(&h));
     }
 }
