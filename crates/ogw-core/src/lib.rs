@@ -5,6 +5,7 @@ pub mod clock;
 pub mod consent;
 pub mod domain;
 pub mod manage;
+pub mod network;
 pub mod oauth;
 pub mod secret;
 pub mod settings;

@@ -6,6 +6,9 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 
+use ogw_core::domain::PhoneNumber;
+use ogw_core::settings::Settings;
+
 use crate::error::OAuthError;
 use crate::state::AppState;
 
@@ -115,6 +118,59 @@ impl FromRequestParts<AppState> for DeviceAddress {
     }
 }
 
+/// Header enrichment (an alternative to the IP session lookup at /authorize): the device's
+/// MSISDN as a trusted proxy names it in the configured header (`msisdn_header`, e.g.
+/// `X-MSISDN`). `None` when enrichment is off, the TCP peer is not one of `trusted_proxies`,
+/// the header is absent or repeated, or its value is not a phone number (with or without `+`).
+/// From any other peer the header is ignored, whatever it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrichedMsisdn(pub Option<PhoneNumber>);
+
+impl FromRequestParts<AppState> for EnrichedMsisdn {
+    type Rejection = OAuthError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .ok_or_else(|| OAuthError::server_error("OGW-H001 peer address unavailable"))?;
+        Ok(Self(enriched_msisdn(&parts.headers, peer, &state.settings)))
+    }
+}
+
+/// The rule behind [`EnrichedMsisdn`], for callers holding the parts already.
+pub fn enriched_msisdn(
+    headers: &HeaderMap,
+    peer: IpAddr,
+    settings: &Settings,
+) -> Option<PhoneNumber> {
+    let name = settings.msisdn_header.as_deref()?;
+    if !settings.trusted_proxies.contains(&canonical(peer)) {
+        return None;
+    }
+    let mut values = headers.get_all(name).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        tracing::warn!(header = name, "repeated MSISDN enrichment header ignored");
+        return None;
+    }
+    let value = value.to_str().ok()?;
+    match ogw_core::network::normalize_msisdn(value) {
+        Ok(m) => Some(m),
+        Err(_) => {
+            tracing::warn!(
+                header = name,
+                "MSISDN enrichment header is not a phone number; ignored"
+            );
+            None
+        }
+    }
+}
+
 /// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) name the IPv4 device.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -138,6 +194,33 @@ mod tests {
         assert!(OAuthParams::parse(b"a=1&a=2").is_err());
         assert!(OAuthParams::parse(b"{bad").is_err());
         assert_eq!(OAuthParams::parse(b"a=").unwrap().get("a"), None);
+    }
+
+    #[test]
+    fn msisdn_enrichment_only_from_trusted_proxies() {
+        let mut settings = Settings::new("http://op.example");
+        let proxy: IpAddr = "10.0.0.10".parse().unwrap();
+        settings.trusted_proxies = vec![proxy];
+        let mut h = HeaderMap::new();
+        h.insert("x-msisdn", "34629255833".parse().unwrap());
+        // Off until a header is configured.
+        assert_eq!(enriched_msisdn(&h, proxy, &settings), None);
+        settings.msisdn_header = Some("x-msisdn".into());
+        assert_eq!(
+            enriched_msisdn(&h, proxy, &settings).map(|m| m.to_string()),
+            Some("+34629255833".into())
+        );
+        let mapped: IpAddr = "::ffff:10.0.0.10".parse().unwrap();
+        assert!(enriched_msisdn(&h, mapped, &settings).is_some());
+        // Anyone else: ignored.
+        let stranger: IpAddr = "10.0.0.11".parse().unwrap();
+        assert_eq!(enriched_msisdn(&h, stranger, &settings), None);
+        // Garbage or repeated values: ignored.
+        h.insert("x-msisdn", "not-a-number".parse().unwrap());
+        assert_eq!(enriched_msisdn(&h, proxy, &settings), None);
+        h.insert("x-msisdn", "+34629255833".parse().unwrap());
+        h.append("x-msisdn", "+34600000002".parse().unwrap());
+        assert_eq!(enriched_msisdn(&h, proxy, &settings), None);
     }
 
     #[test]

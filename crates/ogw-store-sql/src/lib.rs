@@ -11,6 +11,8 @@
 //! the domain rejects surfaces as [`StoreError::Corrupt`] instead of travelling on.
 #[macro_use]
 mod rows;
+#[macro_use]
+mod network;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -248,6 +250,8 @@ macro_rules! sql_store {
                     .await
                     .map_err(db_err)
             }
+
+            network_sql!($store, $backend);
 
             #[async_trait]
             impl TenantStore for $store {
@@ -549,10 +553,12 @@ macro_rules! sql_store {
                         "SELECT ",
                         session_cols!(),
                         " FROM ip_sessions \
-                         WHERE tenant_id = $1 AND ip = $2 AND ended_at IS NULL \
+                         WHERE tenant_id = $1 AND ip IN ($2, $4) AND ended_at IS NULL \
                          AND last_seen_at >= $3 ORDER BY last_seen_at DESC, session_id LIMIT 1"
                     );
-                    let args = args![tenant.as_str(), ip.to_string(), &seen_since];
+                    // An IPv6 device also matches the session of its /64 (RADIUS prefixes).
+                    let net = ogw_core::network::ipv6_lookup_key(ip).unwrap_or(ip);
+                    let args = args![tenant.as_str(), ip.to_string(), &seen_since, net.to_string()];
                     opt(row::<IpSessionRow, _>(&self.pool, sql, args).await?)
                 }
 
@@ -571,6 +577,10 @@ macro_rules! sql_store {
                     );
                     let args = args![tenant.as_str(), &seen_since];
                     all(rows::<IpSessionRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn begin_network(&self) -> StoreResult<Box<dyn NetworkTx>> {
+                    self.begin_network_tx().await
                 }
             }
 

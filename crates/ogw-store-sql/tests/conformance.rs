@@ -320,6 +320,9 @@ fn assert_not_found<T: std::fmt::Debug>(r: StoreResult<T>) {
     );
 }
 
+#[path = "conformance/network.rs"]
+mod network;
+
 // ---------------------------------------------------------------------------------------------
 // Cases
 

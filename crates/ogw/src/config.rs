@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use ogw_core::domain::TenantId;
 use ogw_core::settings::IdentifierPolicy;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,71 @@ pub struct Config {
     pub session_idle_timeout_secs: Option<i64>,
     /// Legal retention window of SIM change history in days; unset = unlimited.
     pub sim_swap_retention_days: Option<i64>,
+    /// Header enrichment: the request header in which a trusted proxy names the device's
+    /// MSISDN at /authorize (e.g. `X-MSISDN`); unset = off. Ignored from other peers.
+    pub msisdn_header: Option<String>,
+    /// RADIUS accounting listener (`[radius]`); absent = off.
+    pub radius: Option<RadiusConfig>,
+}
+
+/// `[radius]`: accept RADIUS Accounting-Request (RFC 2866) from the packet core.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadiusConfig {
+    /// UDP address to listen on; conventionally port 1813.
+    pub listen: SocketAddr,
+    /// The NASes (GGSN/PGW/SMF) allowed to send accounting; anything else is dropped.
+    pub clients: Vec<RadiusClientConfig>,
+    /// Most requests written in one transaction (group commit).
+    #[serde(default = "default_radius_max_batch")]
+    pub max_batch: usize,
+}
+
+fn default_radius_max_batch() -> usize {
+    1024
+}
+
+/// `[[radius.clients]]`
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadiusClientConfig {
+    /// The NAS's source address.
+    pub address: IpAddr,
+    /// Shared secret (RFC 2865 §3: at least 16 characters recommended).
+    pub secret: String,
+    /// The tenant whose subscribers this NAS serves.
+    pub tenant: TenantId,
+}
+
+impl std::fmt::Debug for RadiusClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RadiusClientConfig")
+            .field("address", &self.address)
+            .field("secret", &"***")
+            .field("tenant", &self.tenant)
+            .finish()
+    }
+}
+
+impl RadiusConfig {
+    /// Refuses a listener nobody may talk to, empty or repeated client entries.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.clients.is_empty() {
+            anyhow::bail!("radius.clients is empty: every request would be dropped");
+        }
+        for (i, c) in self.clients.iter().enumerate() {
+            if c.secret.is_empty() {
+                anyhow::bail!("radius.clients[{i}].secret is empty");
+            }
+            if self.clients[..i].iter().any(|o| o.address == c.address) {
+                anyhow::bail!("radius.clients: address {} appears twice", c.address);
+            }
+        }
+        if self.max_batch == 0 {
+            anyhow::bail!("radius.max_batch must be at least 1");
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -65,6 +131,8 @@ impl Default for Config {
             access_token_ttl_secs: 3600,
             session_idle_timeout_secs: None,
             sim_swap_retention_days: None,
+            msisdn_header: None,
+            radius: None,
         }
     }
 }
@@ -122,6 +190,17 @@ impl Config {
         if self.access_token_ttl_secs < 60 || self.access_token_ttl_secs > 86_400 {
             anyhow::bail!("access_token_ttl_secs must be within 60..=86400");
         }
+        if let Some(r) = &self.radius {
+            r.validate()?;
+        }
+        if let Some(h) = &self.msisdn_header {
+            if h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                anyhow::bail!("msisdn_header must be a header name such as X-MSISDN (got {h:?})");
+            }
+        }
+        if self.session_idle_timeout_secs.is_some_and(|t| t <= 0) {
+            anyhow::bail!("session_idle_timeout_secs must be positive");
+        }
         Ok(())
     }
 }
@@ -155,6 +234,39 @@ mod tests {
             .unwrap();
             assert_eq!(cfg.listen.port(), 9200);
             assert!(cfg.database_url().ends_with("ogw.db"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn radius_section_parses_and_is_validated() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "ogw.toml",
+                "msisdn_header = \"X-MSISDN\"\n[radius]\nlisten = \"127.0.0.1:1813\"\n\
+                 clients = [{ address = \"10.0.0.1\", secret = \"s3cret-s3cret-s3cret\", tenant = \"demo\" }]\n",
+            )?;
+            let cfg = Config::load(
+                Some(Path::new("ogw.toml")),
+                Serialized::defaults(serde_json::json!({})),
+            )
+            .unwrap();
+            cfg.validate().unwrap();
+            let r = cfg.radius.clone().unwrap();
+            assert_eq!(r.listen.port(), 1813);
+            assert_eq!(r.max_batch, 1024);
+            assert_eq!(r.clients[0].tenant.as_str(), "demo");
+            assert!(!format!("{r:?}").contains("s3cret"));
+            let mut bad = cfg.clone();
+            bad.radius.as_mut().unwrap().clients.clear();
+            assert!(bad.validate().is_err());
+            let mut bad = cfg.clone();
+            let c = bad.radius.as_ref().unwrap().clients[0].clone();
+            bad.radius.as_mut().unwrap().clients.push(c);
+            assert!(bad.validate().is_err());
+            let mut bad = cfg;
+            bad.msisdn_header = Some("X MSISDN".into());
+            assert!(bad.validate().is_err());
             Ok(())
         });
     }

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod network;
 pub mod token_mint;
 
 use std::future::Future;
@@ -29,6 +30,10 @@ pub struct App {
     pub addr: SocketAddr,
     pub state: AppState,
     listener: TcpListener,
+    /// The bound RADIUS accounting address, when `[radius]` is configured.
+    pub radius_addr: Option<SocketAddr>,
+    pub radius_stats: Option<Arc<ogw_radius::Stats>>,
+    radius: Option<ogw_radius::Listener>,
 }
 
 /// Opens the store and applies migrations.
@@ -118,6 +123,7 @@ impl App {
         settings.trusted_proxies = cfg.trusted_proxies.clone();
         settings.session_idle_timeout =
             cfg.session_idle_timeout_secs.map(chrono::Duration::seconds);
+        settings.msisdn_header = cfg.msisdn_header.as_ref().map(|h| h.to_ascii_lowercase());
         settings.sim_swap_retention_days = cfg.sim_swap_retention_days;
 
         let keys = Arc::new(KeyProvider::load_or_init(store.clone(), clock.now()).await?);
@@ -130,10 +136,19 @@ impl App {
             pepper,
             metrics: ogw_http::middleware::prometheus(),
         };
+        let radius = match &cfg.radius {
+            Some(r) => {
+                Some(network::radius_listener(r, state.store.clone(), state.clock.clone()).await?)
+            }
+            None => None,
+        };
         Ok(App {
             addr,
             state,
             listener,
+            radius_addr: radius.as_ref().map(ogw_radius::Listener::local_addr),
+            radius_stats: radius.as_ref().map(ogw_radius::Listener::stats),
+            radius,
         })
     }
 
@@ -143,6 +158,13 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let jobs = tokio::spawn(background_jobs(self.state.clone()));
+        // RADIUS stops when HTTP does (the sender is dropped below).
+        let (radius_stop, mut radius_stopped) = tokio::sync::watch::channel(());
+        let radius = self.radius.map(|l| {
+            tokio::spawn(l.run(async move {
+                let _ = radius_stopped.changed().await;
+            }))
+        });
         let router = ogw_http::router(self.state);
         tracing::info!(addr = %self.addr, "ogw listening");
         let served = axum::serve(
@@ -151,6 +173,10 @@ impl App {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        drop(radius_stop);
+        if let Some(r) = radius {
+            let _ = r.await;
+        }
         jobs.abort();
         served.context("serving HTTP")
     }

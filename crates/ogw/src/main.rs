@@ -36,6 +36,25 @@ enum Command {
     Config(StoreArgs),
     #[command(flatten)]
     Manage(ogw::cli::ManageCommand),
+    /// Import subscribers, SIM changes or IP sessions from an NDJSON or CSV file, all or nothing.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// What the file holds: subscribers, sim-changes or ip-sessions.
+    #[arg(value_parser = ["subscribers", "sim-changes", "ip-sessions"])]
+    kind: String,
+    /// NDJSON (.ndjson/.jsonl) or CSV (.csv) file; `-` reads standard input (give --format).
+    file: PathBuf,
+    /// The tenant whose data this is.
+    #[arg(long)]
+    tenant: String,
+    /// csv or ndjson [default: from the file name's extension].
+    #[arg(long)]
+    format: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Subcommand)]
@@ -276,7 +295,40 @@ async fn main() -> anyhow::Result<()> {
             if shown.server_secret.is_some() {
                 shown.server_secret = Some("***".into());
             }
+            for c in shown.radius.iter_mut().flat_map(|r| r.clients.iter_mut()) {
+                c.secret = "***".into();
+            }
             println!("{}", serde_json::to_string_pretty(&shown)?);
+            Ok(())
+        }
+        Command::Import(args) => {
+            let cfg = load(cli.config.as_ref(), &args.store, serde_json::Map::new())?;
+            init_logging(&cfg);
+            let kind = ogw_core::network::import::ImportKind::parse(&args.kind)
+                .context("kind must be subscribers, sim-changes or ip-sessions")?;
+            let format = match &args.format {
+                Some(f) => Some(
+                    ogw_core::network::import::Format::parse(f)
+                        .context("--format must be csv or ndjson")?,
+                ),
+                None => None,
+            };
+            let tenant = ogw_core::domain::TenantId::parse(&args.tenant)?;
+            let store = ogw::open_store(&cfg).await?;
+            let started = std::time::Instant::now();
+            let report = ogw::network::import_file(
+                store.as_ref(),
+                kind,
+                &args.file,
+                &tenant,
+                format,
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("{}", ogw::network::describe(&report, started.elapsed()));
+            if !report.committed {
+                std::process::exit(2);
+            }
             Ok(())
         }
     }

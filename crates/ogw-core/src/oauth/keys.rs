@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Duration;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use sha2::{Digest, Sha256};
 
@@ -52,6 +52,8 @@ pub fn generate_rsa_key(now: Timestamp) -> Result<SigningKey, KeyError> {
 pub struct KeyRing {
     pub active_kid: String,
     pub encoding: EncodingKey,
+    /// The active key, parsed once, for `TokenService`'s RS256 signing (AWS-LC).
+    pub signer: Arc<aws_lc_rs::signature::RsaKeyPair>,
     pub decoding: HashMap<String, DecodingKey>,
     pub jwks: serde_json::Value,
 }
@@ -69,6 +71,11 @@ impl KeyRing {
         };
         let encoding = EncodingKey::from_rsa_pem(active.private_pem.as_bytes())
             .map_err(|e| unusable(active, e.to_string()))?;
+        let der = rsa::RsaPrivateKey::from_pkcs8_pem(&active.private_pem)
+            .and_then(|k| k.to_pkcs8_der())
+            .map_err(|e| unusable(active, e.to_string()))?;
+        let signer = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(der.as_bytes())
+            .map_err(|e| unusable(active, e.to_string()))?;
         let mut decoding = HashMap::new();
         for k in keys {
             let n = k.public_jwk["n"].as_str().unwrap_or_default();
@@ -81,6 +88,7 @@ impl KeyRing {
         Ok(Self {
             active_kid: active.kid.clone(),
             encoding,
+            signer: Arc::new(signer),
             decoding,
             jwks,
         })

@@ -2,8 +2,10 @@
 //! in `ogw-store-sql`. Every method on tenant-owned data takes the tenant; no query
 //! crosses tenants.
 mod model;
+mod network;
 
 pub use model::*;
+pub use network::*;
 
 use async_trait::async_trait;
 
@@ -98,6 +100,8 @@ pub trait SubscriberStore: Send + Sync {
         at: Timestamp,
     ) -> StoreResult<bool>;
     /// The active session holding `ip` whose last activity is at or after `seen_since`.
+    /// An IPv6 address also matches a session recorded for its /64 prefix (3GPP TS 29.061:
+    /// a UE gets a /64; see `network::session_address`).
     async fn find_active_session(
         &self,
         tenant: &TenantId,
@@ -109,6 +113,13 @@ pub trait SubscriberStore: Send + Sync {
         tenant: &TenantId,
         seen_since: Timestamp,
     ) -> StoreResult<Vec<IpSession>>;
+    /// Opens a write transaction for batches of network facts (see [`NetworkTx`]).
+    /// The SQL stores implement it; other stores (test fakes) need not.
+    async fn begin_network(&self) -> StoreResult<Box<dyn NetworkTx>> {
+        Err(StoreError::Backend(
+            "this store does not support network fact batches".into(),
+        ))
+    }
 }
 
 #[async_trait]

@@ -2,6 +2,7 @@
 //! mounts the public ones under `base_path` and adds the cross-cutting layers.
 mod camara;
 pub(crate) mod manage;
+mod network;
 mod oauth;
 mod pages;
 mod system;
@@ -33,11 +34,14 @@ pub fn router(state: AppState) -> Router {
         .merge(system::routes())
         // Management lives under /v1 always, not under base_path (DECISIONS 10).
         .merge(manage::routes())
+        .merge(network::routes())
         .route_layer(from_fn(track_metrics))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
+        // Bulk imports stream large bodies: their own, longer timeout.
+        .merge(network::import_routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

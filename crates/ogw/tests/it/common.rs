@@ -14,6 +14,9 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The RADIUS accounting address, when the config has `[radius]`.
+    pub radius_addr: Option<SocketAddr>,
+    pub radius_stats: Option<std::sync::Arc<ogw_radius::Stats>>,
 }
 
 impl TestApp {
@@ -54,6 +57,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let app = App::build(&cfg).await.expect("app builds");
     let addr = app.addr;
     let state = app.state.clone();
+    let (radius_addr, radius_stats) = (app.radius_addr, app.radius_stats.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -70,6 +74,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         _dir: dir,
         shutdown: Some(tx),
         server: Some(server),
+        radius_addr,
+        radius_stats,
     }
 }
 

@@ -19,5 +19,6 @@ mod manage_kit;
 mod manage_openapi;
 mod manage_subscribers;
 mod manage_tenants;
+mod network;
 mod oauth;
 mod tokens;

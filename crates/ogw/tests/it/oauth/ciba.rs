@@ -369,3 +369,82 @@ async fn another_client_or_tenant_cannot_poll() {
     .await;
     assert_eq!((r.status, r.error()), (400, "unknown_user_id"));
 }
+
+#[tokio::test]
+async fn a_revoked_token_stops_working_on_the_camara_apis_at_once() {
+    let app = spawn_app().await;
+    let r = bc_authorize(
+        &app,
+        &demo_basic(),
+        &[
+            ("login_hint", "tel:+34629255833"),
+            ("scope", "dpv:FraudPreventionAndDetection sim-swap:check"),
+        ],
+    )
+    .await;
+    let t = poll(&app, &demo_basic(), &auth_req_id(&r)).await;
+    let token = t.body["access_token"].as_str().unwrap().to_owned();
+    let check = || {
+        app.http
+            .post(app.url("/sim-swap/v2/check"))
+            .bearer_auth(&token)
+            .json(&json!({"maxAge": 240}))
+            .send()
+    };
+    assert_eq!(check().await.unwrap().status(), 200);
+    let rev = post_form(
+        &app,
+        "/revoke",
+        Some(&demo_basic()),
+        &[("token", token.clone())],
+    )
+    .await;
+    assert_eq!(rev.status, 200);
+    let res = check().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "UNAUTHENTICATED");
+}
+
+/// DECISIONS 4 end to end: only network-based authentication (`amr: ["nba"]`) may verify a number.
+#[tokio::test]
+async fn number_verification_accepts_only_network_authenticated_tokens() {
+    let app = spawn_app().await;
+    let scope = (
+        "scope",
+        "dpv:FraudPreventionAndDetection number-verification:verify",
+    );
+    let verify = |token: String| {
+        let req = app
+            .http
+            .post(app.url("/number-verification/v2/verify"))
+            .bearer_auth(token)
+            .json(&json!({"phoneNumber": demo::PHONE_MAIN}));
+        async move { into_res(req.send().await.unwrap()).await }
+    };
+    // tel: hint — the line is known, the device was not identified by the network.
+    let r = bc_authorize(
+        &app,
+        &demo_basic(),
+        &[("login_hint", "tel:+34629255833"), scope],
+    )
+    .await;
+    let t = poll(&app, &demo_basic(), &auth_req_id(&r)).await;
+    let res = verify(t.body["access_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(res.status, 403, "{:?}", res.body);
+    assert_eq!(
+        res.body["code"],
+        "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK"
+    );
+    // ipport: hint — the device address is in the IP sessions.
+    let r = bc_authorize(
+        &app,
+        &demo_basic(),
+        &[("login_hint", "ipport:127.0.0.1"), scope],
+    )
+    .await;
+    let t = poll(&app, &demo_basic(), &auth_req_id(&r)).await;
+    let res = verify(t.body["access_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(res.status, 200, "{:?}", res.body);
+    assert_eq!(res.body["devicePhoneNumberVerified"], true);
+}

@@ -641,6 +641,23 @@ async fn management_clients_get_their_scopes_by_client_credentials() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    // Revoked at /revoke: refused by the API at once.
+    let rev = post_form(
+        &app,
+        "/revoke",
+        Some(&basic("crm", "crm-secret")),
+        &[("token", token.into())],
+    )
+    .await;
+    assert_eq!(rev.status, 200);
+    let res = app
+        .http
+        .get(app.url("/v1/tenants/demo/applications"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
     // Not a scope it was given.
     let r = post_form(
         &app,

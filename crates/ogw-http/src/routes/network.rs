@@ -1,0 +1,133 @@
+//! Network facts from provisioning, with management authentication (scope
+//! `subscribers:write`): `POST /v1/network/sim-changes` and the bulk import upload
+//! `POST /v1/network/imports/{kind}`. The tenant is the caller's own unless an operator-wide
+//! caller names one with `?tenant=`.
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::from_fn;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use http_body_util::BodyExt;
+use ogw_core::domain::TenantId;
+use ogw_core::manage::Actor;
+use ogw_core::network::import::{Format, ImportKind};
+use ogw_core::network::managed;
+use ogw_core::network::sim_change::SimChangeIn;
+use serde::Deserialize;
+use tower_http::timeout::TimeoutLayer;
+
+use super::manage::support::{ApiError, MJson, MPath, MQuery, ManageCaller};
+use crate::error::CamaraError;
+use crate::middleware::track_metrics;
+use crate::state::AppState;
+
+/// An import streams a file of any size: it gets far more time than other requests.
+pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Routes with the ordinary request timeout.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v1/network/sim-changes", post(network_sim_changes_post))
+}
+
+/// The upload route: mounted outside the router-wide timeout, with its own.
+pub fn import_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/network/imports/{kind}", post(network_imports_post))
+        .route_layer(from_fn(track_metrics))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            IMPORT_TIMEOUT,
+        ))
+}
+
+#[derive(Debug, Deserialize)]
+struct TenantParam {
+    #[serde(default)]
+    tenant: Option<String>,
+}
+
+fn tenant_of(caller: &ManageCaller, q: &TenantParam) -> Result<TenantId, ApiError> {
+    match (&q.tenant, &caller.0) {
+        (Some(t), _) => TenantId::parse(t)
+            .map_err(|e| ApiError(CamaraError::invalid_argument(format!("tenant: {e}")))),
+        (None, Actor::Client { tenant, .. }) => Ok(tenant.clone()),
+        (None, Actor::Local { .. }) => Err(ApiError(CamaraError::invalid_argument(
+            "tenant is required",
+        ))),
+    }
+}
+
+/// Records a SIM change event: 201 when new, 200 (`recorded: false`) when its event id was
+/// recorded before; 404 when the phone number is not a subscriber.
+async fn network_sim_changes_post(
+    State(state): State<AppState>,
+    caller: ManageCaller,
+    MQuery(q): MQuery<TenantParam>,
+    MJson(input): MJson<SimChangeIn>,
+) -> Result<Response, ApiError> {
+    let tenant = tenant_of(&caller, &q)?;
+    let r = managed::record_sim_change(&caller.cx(&state), &tenant, input).await?;
+    let status = if r.recorded {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(r)).into_response())
+}
+
+/// Streams an NDJSON (`application/x-ndjson`) or CSV (`text/csv`) body into one import: 200
+/// with the report when committed, 422 with the report (errors by line) when rejected, in
+/// which case nothing was written.
+async fn network_imports_post(
+    State(state): State<AppState>,
+    caller: ManageCaller,
+    MPath(kind): MPath<String>,
+    MQuery(q): MQuery<TenantParam>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let tenant = tenant_of(&caller, &q)?;
+    let kind = ImportKind::parse(&kind).ok_or_else(|| {
+        ApiError(CamaraError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "imports are subscribers, sim-changes or ip-sessions",
+        ))
+    })?;
+    let format = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Format::from_media_type)
+        .ok_or_else(|| {
+            ApiError(CamaraError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send text/csv or application/x-ndjson",
+            ))
+        })?;
+    let cx = caller.cx(&state);
+    let mut importer = managed::begin_import(&cx, &tenant, kind, format).await?;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError(CamaraError::invalid_argument(format!(
+                "reading the body: {e}"
+            )))
+        })?;
+        if let Some(data) = frame.data_ref() {
+            importer.feed(data).await?;
+        }
+    }
+    let report = importer.finish().await?;
+    managed::audit_import(&cx, &tenant, &report).await?;
+    let status = if report.committed {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(report)).into_response())
+}
