@@ -98,6 +98,7 @@ fn page_headers(res: &mut Response, form_targets: &[String]) {
 }
 
 fn html(
+    base: &str,
     status: StatusCode,
     lang: &str,
     title: &str,
@@ -111,7 +112,7 @@ fn html(
          <body><main>{body}</main></body></html>\n",
         lang = esc(lang),
         title = esc(title),
-        style = esc(STYLE_PATH),
+        style = esc(&format!("{base}{STYLE_PATH}")),
     );
     let mut res = (
         status,
@@ -123,7 +124,7 @@ fn html(
     res
 }
 
-fn error_page(e: PageError) -> Response {
+fn error_page(base: &str, e: PageError) -> Response {
     let (status, title, text) = match e {
         PageError::NotFound => (
             StatusCode::NOT_FOUND,
@@ -150,16 +151,16 @@ fn error_page(e: PageError) -> Response {
         }
     };
     let body = format!("<h1>{}</h1><p>{}</p>", esc(title), esc(text));
-    html(status, "en", title, &body, &[])
+    html(base, status, "en", title, &body, &[])
 }
 
-fn see_other(location: &str) -> Response {
+fn see_other(base: &str, location: &str) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
     match HeaderValue::from_str(location) {
         Ok(v) => {
             res.headers_mut().insert(header::LOCATION, v);
         }
-        Err(_) => return error_page(PageError::NotFound),
+        Err(_) => return error_page(base, PageError::NotFound),
     }
     page_headers(&mut res, &[]);
     res
@@ -209,6 +210,7 @@ fn parse_form(body: &[u8]) -> DecisionForm {
 }
 
 fn render_capture(
+    base: &str,
     page: &CapturePage,
     action: &str,
     reference: Option<&str>,
@@ -277,10 +279,11 @@ fn render_capture(
         .and_then(origin_of)
         .into_iter()
         .collect();
-    html(StatusCode::OK, &v.locale, &v.title, &body, &targets)
+    html(base, StatusCode::OK, &v.locale, &v.title, &body, &targets)
 }
 
-fn done_page(granted: bool) -> Response {
+fn done_page(base: &str, granted: bool) -> Response {
+    let dashboard = format!("{base}/my/consents");
     let (title, text) = if granted {
         (
             "Consent given",
@@ -293,18 +296,19 @@ fn done_page(granted: bool) -> Response {
         )
     };
     let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a href=\"/my/consents\">Privacy dashboard</a></p>",
+        "<h1>{}</h1><p>{}</p><p><a href=\"{}\">Privacy dashboard</a></p>",
         esc(title),
-        esc(text)
+        esc(text),
+        esc(&dashboard)
     );
-    html(StatusCode::OK, "en", title, &body, &[])
+    html(base, StatusCode::OK, "en", title, &body, &[])
 }
 
-fn after(result: Result<AfterDecision, PageError>) -> Response {
+fn after(state: &AppState, result: Result<AfterDecision, PageError>) -> Response {
     match result {
-        Ok(AfterDecision::Redirect(url)) => see_other(&url),
-        Ok(AfterDecision::Done { granted }) => done_page(granted),
-        Err(e) => error_page(e),
+        Ok(AfterDecision::Redirect(url)) => see_other(&base_of(state), &url),
+        Ok(AfterDecision::Done { granted }) => done_page(&base_of(state), granted),
+        Err(e) => error_page(&base_of(state), e),
     }
 }
 
@@ -318,8 +322,12 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+fn base_of(state: &AppState) -> String {
+    state.settings.base_path.trim_end_matches('/').to_owned()
+}
+
 fn path_of(state: &AppState, p: &str) -> String {
-    format!("{}{p}", state.settings.base_path.trim_end_matches('/'))
+    format!("{}{p}", base_of(state))
 }
 
 async fn consent_capture_get(
@@ -329,7 +337,7 @@ async fn consent_capture_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(reference) = query_param(query.as_deref(), "ref") else {
-        return error_page(PageError::NotFound);
+        return error_page(&base_of(&state), PageError::NotFound);
     };
     let target = Target::Capture(reference.clone());
     match capture_page(
@@ -342,12 +350,13 @@ async fn consent_capture_get(
     .await
     {
         Ok(page) => render_capture(
+            &base_of(&state),
             &page,
             &path_of(&state, "/consent/capture"),
             Some(&reference),
             query_param(query.as_deref(), "state").as_deref(),
         ),
-        Err(e) => error_page(e),
+        Err(e) => error_page(&base_of(&state), e),
     }
 }
 
@@ -358,14 +367,15 @@ async fn consent_capture_post(
     body: Bytes,
 ) -> Response {
     if !same_origin_post(&headers) {
-        return error_page(PageError::Forbidden);
+        return error_page(&base_of(&state), PageError::Forbidden);
     }
     let form = parse_form(&body);
     let (Some(reference), Some(csrf)) = (form.reference, form.csrf) else {
-        return error_page(PageError::Forbidden);
+        return error_page(&base_of(&state), PageError::Forbidden);
     };
     let allow = form.decision.as_deref() == Some("allow");
     after(
+        &state,
         capture_decide(
             &state.oauth(),
             &Target::Capture(reference),
@@ -399,12 +409,13 @@ async fn consent_ciba_get(
     .await
     {
         Ok(page) => render_capture(
+            &base_of(&state),
             &page,
             &path_of(&state, &format!("/consent/ciba/{tenant}/{id_hash}")),
             None,
             None,
         ),
-        Err(e) => error_page(e),
+        Err(e) => error_page(&base_of(&state), e),
     }
 }
 
@@ -416,14 +427,15 @@ async fn consent_ciba_post(
     body: Bytes,
 ) -> Response {
     if !same_origin_post(&headers) {
-        return error_page(PageError::Forbidden);
+        return error_page(&base_of(&state), PageError::Forbidden);
     }
     let form = parse_form(&body);
     let Some(csrf) = form.csrf else {
-        return error_page(PageError::Forbidden);
+        return error_page(&base_of(&state), PageError::Forbidden);
     };
     let allow = form.decision.as_deref() == Some("allow");
     after(
+        &state,
         capture_decide(
             &state.oauth(),
             &Target::Ciba { tenant, id_hash },
@@ -452,7 +464,7 @@ async fn my_consents_get(
 ) -> Response {
     let d = match dashboard(&state.oauth(), device, state.now()).await {
         Ok(d) => d,
-        Err(e) => return error_page(e),
+        Err(e) => return error_page(&base_of(&state), e),
     };
     let action = path_of(&state, "/my/consents/revoke");
     let mut rows = String::new();
@@ -504,7 +516,14 @@ async fn my_consents_get(
          <p>Applications and purposes that use data about your line. Revoking takes effect on the application's next request.</p>{rows}",
         esc(&d.operator_name)
     );
-    html(StatusCode::OK, "en", "Your privacy dashboard", &body, &[])
+    html(
+        &base_of(&state),
+        StatusCode::OK,
+        "en",
+        "Your privacy dashboard",
+        &body,
+        &[],
+    )
 }
 
 async fn my_consents_revoke_post(
@@ -514,12 +533,12 @@ async fn my_consents_revoke_post(
     body: Bytes,
 ) -> Response {
     if !same_origin_post(&headers) {
-        return error_page(PageError::Forbidden);
+        return error_page(&base_of(&state), PageError::Forbidden);
     }
     let form = parse_form(&body);
     let (Some(client_id), Some(purpose), Some(csrf)) = (form.client_id, form.purpose, form.csrf)
     else {
-        return error_page(PageError::Forbidden);
+        return error_page(&base_of(&state), PageError::Forbidden);
     };
     match revoke(
         &state.oauth(),
@@ -531,8 +550,8 @@ async fn my_consents_revoke_post(
     )
     .await
     {
-        Ok(()) => see_other(&path_of(&state, "/my/consents")),
-        Err(e) => error_page(e),
+        Ok(()) => see_other(&base_of(&state), &path_of(&state, "/my/consents")),
+        Err(e) => error_page(&base_of(&state), e),
     }
 }
 

@@ -420,3 +420,37 @@ async fn dashboard_lists_and_revokes() {
     assert!(dash.html.contains(">Revoked<"), "{}", dash.html);
     assert_eq!(call(at).await, 403, "revocation applies on the next call");
 }
+
+#[tokio::test]
+async fn pages_follow_base_path() {
+    let app = spawn_app_with(|c| c.base_path = "/v1".into()).await;
+    let (status, loc, _) = get_authorize(&app, &auth_query(&[("scope", QOS)]), None).await;
+    assert_eq!(status, 302);
+    assert!(loc.starts_with("/v1/consent/capture?ref="), "{loc}");
+    let r = app
+        .http
+        .get(format!("http://{}{loc}", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("action=\"/v1/consent/capture\""), "{html}");
+    assert!(
+        html.contains("href=\"/v1/consent/assets/style.css\""),
+        "{html}"
+    );
+    let (status, loc) = post_page(
+        &app,
+        "/consent/capture",
+        &[
+            ("ref", &hidden(&html, "ref")),
+            ("csrf", &hidden(&html, "csrf")),
+            ("decision", "allow"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(query_of(&loc).contains_key("code"), "{loc}");
+}
