@@ -10,9 +10,10 @@ use std::net::IpAddr;
 use chrono::Duration;
 use subtle::ConstantTimeEq;
 
-use super::views::{default_view, ViewText};
+use super::views::{default_view, from_definition, ViewText};
 use crate::camara::consent_info::{open_capture_ref, CaptureRequest};
 use crate::domain::{CibaStatus, ClientId, ConsentStatus, PhoneNumber, Purpose, Scope, TenantId};
+use crate::manage::consent_views;
 use crate::oauth::authorize::{authorize, AuthorizeOutcome};
 use crate::oauth::ciba::session_seen_since;
 use crate::oauth::params::{encode_query, Params};
@@ -238,7 +239,10 @@ pub async fn capture_page(
     let p = resolve(deps, target, now).await?;
     check_device(deps, &p, device, now).await?;
     let (app_name, operator_name) = app_and_operator(deps, &p).await?;
-    let mut view = default_view(p.purpose.as_str(), accept_language);
+    let stored = consent_views::resolve(deps.store, &p.tenant, &p.purpose, &p.client_id).await?;
+    let mut view = stored
+        .and_then(|def| from_definition(&def, accept_language))
+        .unwrap_or_else(|| default_view(p.purpose.as_str(), accept_language));
     if view.operator_name.is_empty() {
         view.operator_name.clone_from(&operator_name);
     }

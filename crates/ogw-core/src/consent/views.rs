@@ -2,6 +2,7 @@
 //! exist for every purpose of the purpose table, in Spanish and English; a locale we do not
 //! have falls back to [`DEFAULT_LOCALE`].
 use crate::consent::PURPOSES;
+use crate::manage::consent_views::ViewInput;
 
 /// The locale used when the subscriber's languages match none we have.
 pub const DEFAULT_LOCALE: &str = "es";
@@ -94,6 +95,14 @@ const LEGAL_EN: &str = "You can withdraw your consent at any time from your priv
 
 /// The first of the subscriber's `Accept-Language` tags (by q-value) that we have.
 pub fn negotiate_locale(accept_language: Option<&str>) -> &'static str {
+    negotiate_among(accept_language, LOCALES).unwrap_or(DEFAULT_LOCALE)
+}
+
+/// The first of the subscriber's tags (exact, then primary subtag) among `available`.
+pub fn negotiate_among<'a>(
+    accept_language: Option<&str>,
+    available: &[&'a str],
+) -> Option<&'a str> {
     let mut tags: Vec<(f32, String)> = accept_language
         .unwrap_or_default()
         .split(',')
@@ -107,12 +116,41 @@ pub fn negotiate_locale(accept_language: Option<&str>) -> &'static str {
         })
         .collect();
     tags.sort_by(|a, b| b.0.total_cmp(&a.0));
-    tags.iter()
-        .find_map(|(_, tag)| {
-            let primary = tag.split('-').next().unwrap_or(tag);
-            LOCALES.iter().copied().find(|l| *l == primary)
-        })
-        .unwrap_or(DEFAULT_LOCALE)
+    tags.iter().find_map(|(_, tag)| {
+        let primary = tag.split('-').next().unwrap_or(tag);
+        available
+            .iter()
+            .copied()
+            .find(|l| *l == tag)
+            .or_else(|| available.iter().copied().find(|l| *l == primary))
+    })
+}
+
+/// The page texts from a tenant's view definition (`/v1/tenants/{t}/views`): the
+/// subscriber's locale if the view has it, else the view's default locale.
+pub fn from_definition(def: &ViewInput, accept_language: Option<&str>) -> Option<ViewText> {
+    let available: Vec<&str> = def.locales.keys().map(String::as_str).collect();
+    let locale = negotiate_among(accept_language, &available).unwrap_or(&def.default_locale);
+    let texts = def.locales.get(locale)?;
+    let labels = if locale.starts_with("es") {
+        LABELS_ES
+    } else {
+        LABELS_EN
+    };
+    Some(ViewText {
+        locale: locale.to_owned(),
+        title: texts.title.clone(),
+        explanation: texts.explanation.clone(),
+        legal_text: texts.legal_text.clone(),
+        operator_name: def.branding.operator_name.clone().unwrap_or_default(),
+        colour: def
+            .branding
+            .colour
+            .clone()
+            .unwrap_or_else(|| "#0b5fff".into()),
+        logo_url: def.branding.logo_url.clone(),
+        labels,
+    })
 }
 
 /// The built-in view of a purpose in the negotiated locale (the default locale when a text

@@ -127,7 +127,8 @@ pub trait SubscriberStore: Send + Sync {
 pub trait ViewStore: Send + Sync {
     /// Inserts or replaces the view `(tenant, id)`.
     async fn put_view(&self, v: &ConsentViewRecord) -> StoreResult<()>;
-    async fn get_view(&self, tenant: &TenantId, id: &str) -> StoreResult<Option<ConsentViewRecord>>;
+    async fn get_view(&self, tenant: &TenantId, id: &str)
+        -> StoreResult<Option<ConsentViewRecord>>;
     /// Sorted by id.
     async fn list_views(&self, tenant: &TenantId) -> StoreResult<Vec<ConsentViewRecord>>;
     /// `NotFound` when there is no such view.
