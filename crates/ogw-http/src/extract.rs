@@ -85,6 +85,14 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// The access token of `Authorization: DPoP <token>` (RFC 9449 §7.1), scheme case-insensitive.
+pub fn dpop_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("dpop") && !token.is_empty()).then_some(token)
+}
+
 /// The device address for network-based authentication: the TCP peer, or — only when the
 /// peer is a configured trusted proxy — the left-most address of `X-Forwarded-For`.
 #[derive(Debug, Clone, Copy)]

@@ -984,6 +984,57 @@ macro_rules! sql_store {
                     Ok(exec(&self.pool, sql, args).await? == 1)
                 }
 
+                async fn insert_refresh(&self, r: &RefreshToken) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO refresh_tokens (",
+                        refresh_cols!(),
+                        ") VALUES \
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    );
+                    exec(&self.pool, sql, refresh_args(r)?).await.map(drop)
+                }
+
+                async fn rotate_refresh(
+                    &self,
+                    tenant: &TenantId,
+                    token_hash: &str,
+                    now: Timestamp,
+                ) -> StoreResult<Option<RefreshToken>> {
+                    let sql = concat!(
+                        "UPDATE refresh_tokens SET used_at = $3 \
+                         WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL \
+                         AND revoked_at IS NULL AND expires_at > $3 RETURNING ",
+                        refresh_cols!()
+                    );
+                    let args = args![tenant.as_str(), token_hash, &now];
+                    opt(row::<RefreshRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn get_refresh(
+                    &self,
+                    tenant: &TenantId,
+                    token_hash: &str,
+                ) -> StoreResult<Option<RefreshToken>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        refresh_cols!(),
+                        " FROM refresh_tokens WHERE tenant_id = $1 AND token_hash = $2"
+                    );
+                    let args = args![tenant.as_str(), token_hash];
+                    opt(row::<RefreshRow, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn revoke_refresh_family(
+                    &self,
+                    tenant: &TenantId,
+                    family_id: &str,
+                    now: Timestamp,
+                ) -> StoreResult<u64> {
+                    let sql = "UPDATE refresh_tokens SET revoked_at = $3 \
+                               WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL";
+                    exec(&self.pool, sql, args![tenant.as_str(), family_id, &now]).await
+                }
+
                 /// Expired means `expires_at <= now`, matching the `expires_at > now` of the
                 /// consume statements.
                 async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
@@ -993,6 +1044,7 @@ macro_rules! sql_store {
                         "DELETE FROM ciba_requests WHERE expires_at <= $1",
                         "DELETE FROM revoked_tokens WHERE expires_at <= $1",
                         "DELETE FROM used_jtis WHERE expires_at <= $1",
+                        "DELETE FROM refresh_tokens WHERE expires_at <= $1",
                     ] {
                         purged += exec(&self.pool, sql, args![&now]).await?;
                     }

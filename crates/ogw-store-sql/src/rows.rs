@@ -230,6 +230,12 @@ macro_rules! code_cols {
          nonce, auth_time, expires_at, consumed_at, issued_jti"
     };
 }
+macro_rules! refresh_cols {
+    () => {
+        "tenant_id, token_hash, family_id, client_id, msisdn, scopes, purpose, amr, auth_time, \
+         created_at, expires_at, used_at, revoked_at"
+    };
+}
 macro_rules! ciba_cols {
     () => {
         "tenant_id, id_hash, client_id, msisdn, scopes, purpose, status, interval_secs, \
@@ -373,6 +379,24 @@ pub(crate) fn code_args(c: &AuthCode) -> StoreResult<Vec<Val>> {
         &c.expires_at,
         &c.consumed_at,
         c.issued_jti.as_deref(),
+    ])
+}
+
+pub(crate) fn refresh_args(r: &RefreshToken) -> StoreResult<Vec<Val>> {
+    Ok(args![
+        r.tenant.as_str(),
+        &r.token_hash,
+        &r.family_id,
+        r.client_id.as_str(),
+        r.msisdn.as_str(),
+        json(&r.scopes)?,
+        r.purpose.as_ref().map(Purpose::as_str),
+        json(&r.amr)?,
+        &r.auth_time,
+        &r.created_at,
+        &r.expires_at,
+        &r.used_at,
+        &r.revoked_at,
     ])
 }
 
@@ -697,6 +721,44 @@ impl TryFrom<AuthCodeRow> for AuthCode {
             expires_at: ts(r.expires_at)?,
             consumed_at: opt_ts(r.consumed_at)?,
             issued_jti: r.issued_jti,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RefreshRow {
+    tenant_id: String,
+    token_hash: String,
+    family_id: String,
+    client_id: String,
+    msisdn: String,
+    scopes: String,
+    purpose: Option<String>,
+    amr: String,
+    auth_time: i64,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<RefreshRow> for RefreshToken {
+    type Error = StoreError;
+    fn try_from(r: RefreshRow) -> StoreResult<Self> {
+        Ok(RefreshToken {
+            tenant: tenant(&r.tenant_id)?,
+            token_hash: r.token_hash,
+            family_id: r.family_id,
+            client_id: client(&r.client_id)?,
+            msisdn: phone(&r.msisdn, "refresh_tokens.msisdn")?,
+            scopes: from_json(&r.scopes, "refresh_tokens.scopes")?,
+            purpose: opt_purpose(r.purpose)?,
+            amr: from_json(&r.amr, "refresh_tokens.amr")?,
+            auth_time: ts(r.auth_time)?,
+            created_at: ts(r.created_at)?,
+            expires_at: ts(r.expires_at)?,
+            used_at: opt_ts(r.used_at)?,
+            revoked_at: opt_ts(r.revoked_at)?,
         })
     }
 }

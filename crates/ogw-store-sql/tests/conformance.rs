@@ -91,6 +91,7 @@ conformance!(
     consents_and_history,
     codes_are_single_use,
     codes_consumed_once_under_concurrency,
+    refresh_tokens_rotate_once_and_revoke_by_family,
     ciba_poll_and_consume,
     jti_revocation_and_replay,
     purge_expired_removes_only_expired,
@@ -260,6 +261,24 @@ fn code(tenant: &str, hash: &str, expires_in: i64) -> AuthCode {
         expires_at: at(expires_in),
         consumed_at: None,
         issued_jti: None,
+    }
+}
+
+fn refresh(tenant: &str, hash: &str, family: &str, expires_in: i64) -> RefreshToken {
+    RefreshToken {
+        tenant: tid(tenant),
+        token_hash: hash.into(),
+        family_id: family.into(),
+        client_id: cid("app-1"),
+        msisdn: phone("+34600000001"),
+        scopes: scopes(&["openid", "sim-swap:check"]),
+        purpose: Some(purpose("dpv:FraudPreventionAndDetection")),
+        amr: vec!["nba".into()],
+        auth_time: at(0),
+        created_at: at(0),
+        expires_at: at(expires_in),
+        used_at: None,
+        revoked_at: None,
     }
 }
 
@@ -980,6 +999,79 @@ mod cases {
             .await
             .unwrap()
             .is_some());
+    }
+
+    pub async fn refresh_tokens_rotate_once_and_revoke_by_family(s: Arc<dyn Store>) {
+        with_tenants(&*s, &["acme", "beta"]).await;
+        let acme = tid("acme");
+        let r1 = refresh("acme", "rt-1", "fam-1", 100);
+        s.insert_refresh(&r1).await.unwrap();
+        assert_conflict(s.insert_refresh(&r1).await);
+        assert_eq!(
+            s.get_refresh(&acme, "rt-1").await.unwrap(),
+            Some(r1.clone())
+        );
+        assert_eq!(s.get_refresh(&tid("beta"), "rt-1").await.unwrap(), None);
+        assert_eq!(
+            s.rotate_refresh(&tid("beta"), "rt-1", at(1)).await.unwrap(),
+            None
+        );
+        // Rotated once: the second use finds nothing, and the row shows when it was used.
+        let used = s
+            .rotate_refresh(&acme, "rt-1", at(1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(used.used_at, Some(at(1)));
+        assert_eq!(s.rotate_refresh(&acme, "rt-1", at(2)).await.unwrap(), None);
+        assert_eq!(
+            s.get_refresh(&acme, "rt-1").await.unwrap().unwrap().used_at,
+            Some(at(1))
+        );
+        // Expired tokens do not rotate.
+        s.insert_refresh(&refresh("acme", "rt-old", "fam-2", 5))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.rotate_refresh(&acme, "rt-old", at(5)).await.unwrap(),
+            None
+        );
+        // Revoking a family stops its live tokens, not other families'.
+        s.insert_refresh(&refresh("acme", "rt-2", "fam-1", 100))
+            .await
+            .unwrap();
+        s.insert_refresh(&refresh("acme", "rt-3", "fam-3", 100))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.revoke_refresh_family(&acme, "fam-1", at(3))
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            s.revoke_refresh_family(&acme, "fam-1", at(4))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(s.rotate_refresh(&acme, "rt-2", at(5)).await.unwrap(), None);
+        assert_eq!(
+            s.get_refresh(&acme, "rt-2")
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked_at,
+            Some(at(3))
+        );
+        assert!(s
+            .rotate_refresh(&acme, "rt-3", at(5))
+            .await
+            .unwrap()
+            .is_some());
+        // Purged once expired.
+        assert!(s.purge_expired(at(100)).await.unwrap() >= 3);
+        assert_eq!(s.get_refresh(&acme, "rt-3").await.unwrap(), None);
     }
 
     pub async fn codes_consumed_once_under_concurrency(s: Arc<dyn Store>) {

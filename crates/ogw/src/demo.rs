@@ -129,6 +129,8 @@ pub async fn seed(store: &dyn Store, pepper: &Pepper, now: Timestamp) -> anyhow:
         GrantType::ClientCredentials,
         GrantType::AuthorizationCode,
         GrantType::Ciba,
+        GrantType::JwtBearer,
+        GrantType::RefreshToken,
     ];
     let redirect_uris = vec!["https://app.example/cb".to_owned(), "whatever".to_owned()];
     let app = |client_id: &str,

@@ -67,6 +67,7 @@ pub async fn mint(cfg: &Config, req: &MintRequest) -> anyhow::Result<String> {
         amr: None,
         sref: None,
         auth_time: None,
+        cnf: None,
     };
     if let Some(n) = &req.phone_number {
         let msisdn = PhoneNumber::parse(n)?;

@@ -17,6 +17,7 @@ use crate::consent;
 use crate::domain::{
     AppStatus, CapabilityStatus, ClientId, PhoneNumber, Purpose, TenantId, TenantStatus,
 };
+use crate::oauth::dpop;
 use crate::oauth::tokens::{AccessClaims, TokenError, TokenService};
 use crate::settings::{IdentifierPolicy, Settings};
 use crate::store::{
@@ -76,6 +77,76 @@ fn unauthenticated(why: &str) -> ApiError {
 
 /// Step 1: the bearer token (already taken from `Authorization`, scheme case-insensitive).
 pub async fn authenticate(cx: &Cx<'_>, bearer: Option<&str>) -> Result<Caller, ApiError> {
+    authenticate_presented(cx, bearer, None).await
+}
+
+/// A request presenting its token with the `DPoP` scheme (RFC 9449 §7).
+#[derive(Debug, Clone, Copy)]
+pub struct DpopPresentation<'a> {
+    /// The `DPoP` header.
+    pub proof: Option<&'a str>,
+    pub method: &'a str,
+    /// The URL called (issuer origin + path).
+    pub url: &'a str,
+}
+
+/// Step 1 for `Authorization: DPoP <token>`: the token must be bound (`cnf.jkt`) to the
+/// key of a valid, fresh, unreplayed proof for this request.
+pub async fn authenticate_dpop(
+    cx: &Cx<'_>,
+    token: Option<&str>,
+    dpop: &DpopPresentation<'_>,
+) -> Result<Caller, ApiError> {
+    authenticate_presented(cx, token, Some(dpop)).await
+}
+
+/// RFC 9449 §7: a bound token needs the DPoP scheme and a matching proof; an unbound one
+/// is a Bearer token.
+async fn check_binding(
+    cx: &Cx<'_>,
+    tenant: &TenantId,
+    token: &str,
+    claims: &AccessClaims,
+    dpop: Option<&DpopPresentation<'_>>,
+) -> Result<(), ApiError> {
+    let (cnf, dpop) = match (&claims.cnf, dpop) {
+        (None, None) => return Ok(()),
+        (Some(_), None) => return Err(unauthenticated(
+            "the access token is DPoP-bound; send it as 'Authorization: DPoP' with a DPoP proof",
+        )),
+        (None, Some(_)) => {
+            return Err(unauthenticated(
+                "the access token is not DPoP-bound; send it as a Bearer token",
+            ))
+        }
+        (Some(c), Some(d)) => (c, d),
+    };
+    let proof = dpop
+        .proof
+        .ok_or_else(|| unauthenticated("a DPoP proof is required"))?;
+    let expect = dpop::Expect {
+        method: dpop.method,
+        url: dpop.url,
+        access_token: Some(token),
+    };
+    let p = dpop::verify(proof, &expect, cx.now)
+        .map_err(|r| unauthenticated(&format!("invalid DPoP proof: {r}")))?;
+    if p.jkt != cnf.jkt {
+        return Err(unauthenticated(
+            "the DPoP proof is not signed by the key the token is bound to",
+        ));
+    }
+    if !dpop::use_once(cx.store, tenant, &p).await? {
+        return Err(unauthenticated("the DPoP proof was already used"));
+    }
+    Ok(())
+}
+
+async fn authenticate_presented(
+    cx: &Cx<'_>,
+    bearer: Option<&str>,
+    dpop: Option<&DpopPresentation<'_>>,
+) -> Result<Caller, ApiError> {
     let token = bearer.ok_or_else(|| unauthenticated("no bearer access token"))?;
     let claims = cx
         .tokens
@@ -91,6 +162,7 @@ pub async fn authenticate(cx: &Cx<'_>, bearer: Option<&str>) -> Result<Caller, A
     if cx.store.is_jti_revoked(&tenant, &claims.jti).await? {
         return Err(unauthenticated("the access token has been revoked"));
     }
+    check_binding(cx, &tenant, token, &claims, dpop).await?;
     let app = cx
         .store
         .find_application(&client_id)

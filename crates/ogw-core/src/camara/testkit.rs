@@ -419,6 +419,23 @@ impl GrantStore for MemStore {
     async fn insert_code(&self, _: &AuthCode) -> StoreResult<()> {
         unsupported()
     }
+    async fn insert_refresh(&self, _: &RefreshToken) -> StoreResult<()> {
+        unsupported()
+    }
+    async fn rotate_refresh(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: Timestamp,
+    ) -> StoreResult<Option<RefreshToken>> {
+        unsupported()
+    }
+    async fn get_refresh(&self, _: &TenantId, _: &str) -> StoreResult<Option<RefreshToken>> {
+        unsupported()
+    }
+    async fn revoke_refresh_family(&self, _: &TenantId, _: &str, _: Timestamp) -> StoreResult<u64> {
+        unsupported()
+    }
     async fn consume_code(
         &self,
         _: &TenantId,
@@ -672,6 +689,7 @@ impl Kit {
             amr: None,
             sref: None,
             auth_time: None,
+            cnf: None,
         }
     }
 

@@ -6,14 +6,17 @@
 use std::net::IpAddr;
 
 use super::ciba::session_seen_since;
+use super::discovery::{assertion_audiences, paths};
 use super::error::{OAuthError, OAuthResult};
 use super::params::{encode_query, Params};
 use super::pkce;
+use super::request_object;
 use super::scope_request::{Legs, ScopeRequest};
 use super::Deps;
 use crate::camara::consent_info::{seal_capture_ref, CaptureRequest, CAPTURE_PATH};
 use crate::consent::{self, Outcome};
-use crate::domain::{AppStatus, ClientId, GrantType, TenantStatus};
+use crate::domain::{ClientId, GrantType};
+use crate::manage::gate::active_client;
 use crate::secret::{generate_token, lookup_hash};
 use crate::store::{Application, AuthCode, Capability, Subscriber, Timestamp};
 
@@ -63,15 +66,12 @@ fn check_response_type(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
 }
 
 /// Signed request objects have their own issue: refuse rather than silently ignore them.
+/// A request object is resolved before the checks (`with_request_object`); one nested
+/// inside it is refused.
 fn check_no_request_object(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
-    if cx.params.get("request").is_some() {
-        return Err(OAuthError::RequestNotSupported(
-            "signed request objects are not supported yet".into(),
-        ));
-    }
-    if cx.params.get("request_uri").is_some() {
-        return Err(OAuthError::RequestUriNotSupported(
-            "request_uri is not supported".into(),
+    if cx.params.get("request").is_some() || cx.params.get("request_uri").is_some() {
+        return Err(OAuthError::InvalidRequestObject(
+            "a request object may not contain request or request_uri".into(),
         ));
     }
     Ok(())
@@ -145,6 +145,10 @@ pub async fn authorize(
     device: IpAddr,
     now: Timestamp,
 ) -> AuthorizeOutcome {
+    let params = &match with_request_object(deps, params, now).await {
+        Ok(p) => p,
+        Err(e) => return AuthorizeOutcome::Refuse(e),
+    };
     let (app, redirect_uri) = match client_and_redirect_uri(deps, params).await {
         Ok(v) => v,
         Err(e) => return AuthorizeOutcome::Refuse(e),
@@ -180,6 +184,38 @@ pub async fn authorize(
 
 /// RFC 6749 §4.1.2.1: a valid, active client and one of its registered redirect URIs
 /// (exact match; the demo client registers the literal `whatever` one SDK hard-codes).
+/// OIDC Core §6.1: with `request`, the parameters are the verified object's. Failures are
+/// shown on the error page: nothing of an unverified object is redirected to.
+async fn with_request_object(
+    deps: &Deps<'_>,
+    params: &Params,
+    now: Timestamp,
+) -> OAuthResult<Params> {
+    if params.get("request").is_none() && params.get("request_uri").is_none() {
+        return Ok(params.clone());
+    }
+    let raw = params.require("client_id")?;
+    let id = ClientId::parse(raw).map_err(|_| OAuthError::invalid_request("invalid client_id"))?;
+    let app = deps
+        .store
+        .find_application(&id)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_request("unknown client_id"))?;
+    if let Err(refusal) = active_client(deps.store, &app.tenant, &app.client_id).await? {
+        return Err(OAuthError::UnauthorizedClient(refusal.reason().into()));
+    }
+    let audiences = assertion_audiences(deps.settings, paths::AUTHORIZE);
+    request_object::resolve(
+        deps,
+        &app,
+        params,
+        &audiences,
+        request_object::AUTHORIZE_REQUIRED,
+        now,
+    )
+    .await
+}
+
 async fn client_and_redirect_uri(
     deps: &Deps<'_>,
     params: &Params,
@@ -190,15 +226,11 @@ async fn client_and_redirect_uri(
         .store
         .find_application(&id)
         .await?
-        .filter(|a| a.status == AppStatus::Active)
         .ok_or_else(|| OAuthError::invalid_request("unknown client_id"))?;
-    let tenant_active = deps
-        .store
-        .get_tenant(&app.tenant)
-        .await?
-        .is_some_and(|t| t.status == TenantStatus::Active);
-    if !tenant_active {
-        return Err(OAuthError::invalid_request("unknown client_id"));
+    // `manage::gate`: a suspended tenant's or disabled application's requests are refused on
+    // the error page (never redirected: the client may not act now), as unauthorized_client.
+    if let Err(refusal) = active_client(deps.store, &app.tenant, &app.client_id).await? {
+        return Err(OAuthError::UnauthorizedClient(refusal.reason().into()));
     }
     let redirect_uri = params.require("redirect_uri")?;
     if !app.redirect_uris.iter().any(|r| r == redirect_uri) {

@@ -11,6 +11,7 @@ use super::error::{Challenge, OAuthError, OAuthResult};
 use super::grants::{catalog, check_grant_allowed};
 use super::login_hint::LoginHint;
 use super::params::Params;
+use super::request_object;
 use super::scope_request::{Legs, ScopeRequest};
 use super::tokens::AMR_NETWORK;
 use super::Deps;
@@ -53,10 +54,11 @@ const CHECKS: &[(&str, Check)] = &[
 ];
 
 /// ICM: signed authentication requests get their own issue; refuse rather than ignore.
+/// A request object is resolved before the checks; one nested inside it is refused.
 fn check_no_request_object(cx: &mut CibaCx<'_>) -> OAuthResult<()> {
-    if cx.params.get("request").is_some() {
-        return Err(OAuthError::RequestNotSupported(
-            "signed authentication requests are not supported yet".into(),
+    if cx.params.get("request").is_some() || cx.params.get("request_uri").is_some() {
+        return Err(OAuthError::InvalidRequestObject(
+            "a request object may not contain request or request_uri".into(),
         ));
     }
     Ok(())
@@ -104,6 +106,16 @@ pub async fn bc_authorize(
     }
     check_grant_allowed(&client, GrantType::Ciba)?;
     let app = &client.app;
+    // CIBA §7.1.1 / OIDC Core §6: a signed request object replaces the parameters.
+    let params = &request_object::resolve(
+        deps,
+        app,
+        params,
+        &audiences,
+        request_object::BC_AUTHORIZE_REQUIRED,
+        now,
+    )
+    .await?;
     let mut cx = CibaCx {
         params,
         hint: None,

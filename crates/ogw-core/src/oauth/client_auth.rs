@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::error::{Challenge, OAuthError, OAuthResult};
 use super::params::Params;
 use super::Deps;
-use crate::domain::{AppStatus, ClientAuthMethod, ClientId, TenantStatus};
+use crate::domain::{ClientAuthMethod, ClientId};
+use crate::manage::gate::active_client;
 use crate::store::{Application, Timestamp};
 
 /// RFC 7523 §2.2.
@@ -236,16 +237,10 @@ pub async fn authenticate(
         }
         return Err(fail("unknown client"));
     };
-    if app.status != AppStatus::Active {
-        return Err(fail("client is disabled"));
-    }
-    let tenant_active = deps
-        .store
-        .get_tenant(&app.tenant)
-        .await?
-        .is_some_and(|t| t.status == TenantStatus::Active);
-    if !tenant_active {
-        return Err(fail("client's operator tenant is not active"));
+    // The management plane's switch-off rules (`manage::gate`): a suspended tenant's or a
+    // disabled application's credentials stop authenticating at once (invalid_client).
+    if let Err(refusal) = active_client(deps.store, &app.tenant, &app.client_id).await? {
+        return Err(fail(refusal.reason()));
     }
     let method = match creds {
         Credentials::Basic { .. } => Some(ClientAuthMethod::ClientSecretBasic),
@@ -391,7 +386,7 @@ async fn verify_app_jwt(
 
 /// exp present and in the future, at most `max` after receipt and after iat; iat and nbf
 /// not in the future (with skew). Returns exp.
-fn check_times(
+pub(crate) fn check_times(
     exp: Option<i64>,
     iat: Option<i64>,
     nbf: Option<i64>,
@@ -422,7 +417,7 @@ fn check_times(
 
 /// Verifies a JWT with the application's registered keys: its JWKS (by kid when the header
 /// has one) or its PEM public key. Only asymmetric algorithms; `rs256_only` for the app JWT.
-fn verify_signed_by_client<T: serde::de::DeserializeOwned>(
+pub(crate) fn verify_signed_by_client<T: serde::de::DeserializeOwned>(
     app: &Application,
     jwt: &str,
     rs256_only: bool,

@@ -3,8 +3,11 @@
 use serde_json::json;
 
 use super::client_auth::ASYMMETRIC_ALG_NAMES;
+use super::dpop;
 use super::grants::SUPPORTED_GRANTS;
 use super::pkce;
+use super::request_object;
+use super::scope_request::OFFLINE_ACCESS;
 use crate::consent::purposes::all_technical_scopes;
 use crate::consent::PURPOSES;
 use crate::domain::ClientAuthMethod;
@@ -36,7 +39,7 @@ pub fn assertion_audiences(settings: &Settings, endpoint: &str) -> Vec<String> {
 
 pub fn metadata(settings: &Settings) -> serde_json::Value {
     let authorization_endpoint = settings.url(paths::AUTHORIZE);
-    let mut scopes = vec!["openid".to_owned()];
+    let mut scopes = vec!["openid".to_owned(), OFFLINE_ACCESS.to_owned()];
     scopes.extend(PURPOSES.iter().map(|p| p.purpose.to_owned()));
     scopes.extend(all_technical_scopes().into_iter().map(str::to_owned));
     let auth_methods: Vec<&str> = ClientAuthMethod::ALL
@@ -71,7 +74,9 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "scopes_supported": scopes,
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr"],
         "prompt_values_supported": ["none", "login", "consent"],
-        "request_parameter_supported": false,
+        "request_parameter_supported": true,
+        "dpop_signing_alg_values_supported": dpop::SIGNING_ALGS,
+        "request_object_signing_alg_values_supported": request_object::SIGNING_ALGS,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": false,
         "acr_values_supported": [],
@@ -101,7 +106,8 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         assert!(grants.contains(&json!("urn:openid:params:grant-type:ciba")));
-        assert!(!grants.contains(&json!("refresh_token")));
+        assert!(grants.contains(&json!("refresh_token")));
+        assert_eq!(m["request_parameter_supported"], true);
         let scopes = m["scopes_supported"]
             .as_array()
             .cloned()

@@ -42,6 +42,12 @@ pub enum OAuthError {
     /// OIDC Core §6.1 / CIBA §7.1: request objects are not supported yet.
     #[error("request_not_supported: {0}")]
     RequestNotSupported(String),
+    /// OIDC Core §6.1 / RFC 9101: the signed request object is invalid.
+    #[error("invalid_request_object: {0}")]
+    InvalidRequestObject(String),
+    /// RFC 9449 §5: the DPoP proof sent to `/token` is invalid.
+    #[error("invalid_dpop_proof: {0}")]
+    InvalidDpopProof(String),
     #[error("request_uri_not_supported: {0}")]
     RequestUriNotSupported(String),
     /// CIBA §13: the login_hint names nobody this operator serves.
@@ -76,7 +82,9 @@ impl OAuthError {
             Self::LoginRequired(_) => "login_required",
             Self::ConsentRequired(_) => "consent_required",
             Self::RequestNotSupported(_) => "request_not_supported",
+            Self::InvalidRequestObject(_) => "invalid_request_object",
             Self::RequestUriNotSupported(_) => "request_uri_not_supported",
+            Self::InvalidDpopProof(_) => "invalid_dpop_proof",
             Self::UnknownUserId(_) => "unknown_user_id",
             Self::AuthorizationPending { .. } => "authorization_pending",
             Self::SlowDown => "slow_down",
@@ -99,6 +107,8 @@ impl OAuthError {
             | Self::ConsentRequired(d)
             | Self::RequestNotSupported(d)
             | Self::RequestUriNotSupported(d)
+            | Self::InvalidRequestObject(d)
+            | Self::InvalidDpopProof(d)
             | Self::UnknownUserId(d) => d.clone(),
             Self::InvalidClient { reason, .. } => reason.clone(),
             Self::AuthorizationPending { consent_url: None } => {

@@ -83,6 +83,11 @@ pub async fn introspect(
     if let Some(t) = claims.auth_time {
         out["auth_time"] = json!(t);
     }
+    // RFC 9449 §6.2: a DPoP-bound token's key and type.
+    if let Some(cnf) = &claims.cnf {
+        out["cnf"] = json!({"jkt": cnf.jkt});
+        out["token_type"] = json!("DPoP");
+    }
     Ok(out)
 }
 
@@ -95,6 +100,10 @@ pub async fn revoke(
     now: Timestamp,
 ) -> OAuthResult<()> {
     let token = params.require("token")?;
+    // A refresh token: its whole family (RFC 7009 §2.1).
+    if super::grants::refresh_token::revoke(deps, &client.app, token, now).await? {
+        return Ok(());
+    }
     let claims = match deps.tokens.verify_access(token, now) {
         Ok(c) => c,
         Err(TokenError::Expired | TokenError::Invalid | TokenError::Malformed) => return Ok(()),

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::error::{OAuthError, OAuthResult};
 use super::scope_request::ScopeRequest;
-use super::tokens::{AccessClaims, IdTokenClaims};
+use super::tokens::{AccessClaims, Confirmation, IdTokenClaims};
 use super::Deps;
 use crate::store::{Application, Subscriber, Timestamp};
 
@@ -17,6 +17,9 @@ pub struct TokenResponse {
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// Only for `offline_access` on the code and CIBA grants (and their rotations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 /// Who a 3-legged token is about and how they were authenticated.
@@ -58,9 +61,31 @@ pub fn three_legged(
     jti: String,
     now: Timestamp,
 ) -> OAuthResult<(TokenResponse, AccessClaims)> {
+    three_legged_for(
+        deps,
+        app,
+        req,
+        subject,
+        jti,
+        now,
+        deps.settings.access_token_ttl,
+    )
+}
+
+/// `three_legged` with an access-token lifetime of `ttl` (the JWT-bearer grant's are short).
+pub fn three_legged_for(
+    deps: &Deps<'_>,
+    app: &Application,
+    req: &ScopeRequest,
+    subject: &SubjectGrant<'_>,
+    jti: String,
+    now: Timestamp,
+    ttl: chrono::Duration,
+) -> OAuthResult<(TokenResponse, AccessClaims)> {
     let codec = deps.tokens.subjects();
     let sub = codec.pairwise_sub(&app.tenant, &app.client_id, &subject.subscriber.id);
     let mut claims = access_claims(deps, app, req, sub.clone(), jti, now);
+    claims.exp = (now + ttl).timestamp();
     claims.sref = Some(codec.seal(&app.tenant, &app.client_id, &subject.subscriber.msisdn));
     claims.amr = subject.amr.clone();
     claims.auth_time = Some(subject.auth_time.timestamp());
@@ -81,7 +106,9 @@ pub fn three_legged(
     } else {
         None
     };
-    Ok((response(deps, token, req, id_token), claims))
+    let mut res = response(deps, token, req, id_token);
+    res.expires_in = ttl.num_seconds();
+    Ok((res, claims))
 }
 
 fn access_claims(
@@ -106,6 +133,9 @@ fn access_claims(
         amr: None,
         sref: None,
         auth_time: None,
+        cnf: deps.dpop_jkt.map(|jkt| Confirmation {
+            jkt: jkt.to_owned(),
+        }),
     }
 }
 
@@ -117,9 +147,15 @@ fn response(
 ) -> TokenResponse {
     TokenResponse {
         access_token,
-        token_type: "Bearer",
+        // RFC 9449 §5: a DPoP-bound token is of type DPoP.
+        token_type: if deps.dpop_jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        },
         expires_in: deps.settings.access_token_ttl.num_seconds(),
         scope: req.granted(),
         id_token,
+        refresh_token: None,
     }
 }

@@ -3,6 +3,7 @@ pub mod authorize;
 pub mod ciba;
 pub mod client_auth;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod grants;
 pub mod introspect;
@@ -11,6 +12,7 @@ pub mod keys;
 pub mod login_hint;
 pub mod params;
 pub mod pkce;
+pub mod request_object;
 pub mod scope_request;
 pub mod subject;
 pub mod tokens;
@@ -30,6 +32,9 @@ pub struct Deps<'a> {
     pub tokens: &'a TokenService,
     pub pepper: &'a Pepper,
     pub settings: &'a Settings,
+    /// RFC 9449: the thumbprint of a verified DPoP proof sent to `/token`; the access token
+    /// issued is then bound to it (`cnf.jkt`). Set by `grants::token`, None elsewhere.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 impl Deps<'_> {

@@ -8,8 +8,8 @@ use crate::store::{Application, Capability};
 
 use super::error::OAuthError;
 
-/// Scopes we accept and drop: `offline_access` belongs to the refresh-token issue.
-const IGNORED_SCOPES: &[&str] = &["offline_access"];
+/// OIDC Core §11: asks for a refresh token (authorization code and CIBA only).
+pub const OFFLINE_ACCESS: &str = "offline_access";
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScopeRequest {
@@ -17,6 +17,8 @@ pub struct ScopeRequest {
     /// CAMARA technical scopes (never `openid`, never `dpv:…`).
     pub scopes: ScopeSet,
     pub openid: bool,
+    /// `offline_access` was asked for (a refresh token, where the grant gives one).
+    pub offline: bool,
 }
 
 /// Whether a subscriber's data is touched (3-legged: purpose and scopes required).
@@ -68,8 +70,8 @@ impl ScopeRequest {
                 add_purpose(token, &mut scopes)?;
             } else if token == "openid" {
                 req.openid = true;
-            } else if IGNORED_SCOPES.contains(&token) {
-                continue;
+            } else if token == OFFLINE_ACCESS {
+                req.offline = true;
             } else {
                 scopes.push(Scope::parse(token).map_err(|_| {
                     OAuthError::invalid_scope(format!("malformed scope '{token}'"))
@@ -86,6 +88,9 @@ impl ScopeRequest {
         if self.openid {
             parts.push("openid".to_owned());
         }
+        if self.offline {
+            parts.push(OFFLINE_ACCESS.to_owned());
+        }
         if let Some(p) = &self.purpose {
             parts.push(p.to_string());
         }
@@ -101,6 +106,11 @@ impl ScopeRequest {
                 v.push(s);
             }
         }
+        if self.offline {
+            if let Ok(s) = Scope::parse(OFFLINE_ACCESS) {
+                v.push(s);
+            }
+        }
         v
     }
 
@@ -109,7 +119,12 @@ impl ScopeRequest {
         Self {
             purpose,
             openid: scopes.iter().any(Scope::is_openid),
-            scopes: scopes.iter().filter(|s| !s.is_openid()).cloned().collect(),
+            offline: scopes.iter().any(|s| s.as_str() == OFFLINE_ACCESS),
+            scopes: scopes
+                .iter()
+                .filter(|s| !s.is_openid() && s.as_str() != OFFLINE_ACCESS)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -166,6 +181,14 @@ fn check_scopes_offered(
     catalog: &[Capability],
     legs: Legs,
 ) -> Result<(), OAuthError> {
+    // `manage::gate`: a scope whose every catalog entry is switched off is refused by name.
+    if let Some(s) =
+        crate::manage::gate::disabled_scopes(catalog, r.scopes.iter().map(Scope::as_str)).first()
+    {
+        return Err(OAuthError::invalid_scope(format!(
+            "scope '{s}' belongs to an API the operator has disabled"
+        )));
+    }
     let offered = |s: &Scope| {
         (legs == Legs::Two && crate::manage::scopes::is_management(s.as_str()))
             || catalog

@@ -38,6 +38,15 @@ pub struct AccessClaims {
     pub sref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// RFC 9449 §6: the DPoP key the token is bound to (`{"jkt": …}`); None for Bearer tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// RFC 7800 confirmation claim, DPoP flavour (RFC 9449 §6.1).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Confirmation {
+    pub jkt: String,
 }
 
 impl AccessClaims {
@@ -224,6 +233,7 @@ mod tests {
             amr: None,
             sref: None,
             auth_time: None,
+            cnf: None,
         }
     }
 

@@ -246,6 +246,27 @@ pub trait GrantStore: Send + Sync {
         jti: &str,
         expires_at: Timestamp,
     ) -> StoreResult<bool>;
+    async fn insert_refresh(&self, r: &RefreshToken) -> StoreResult<()>;
+    /// Atomically marks an unused, unrevoked, unexpired refresh token used and returns it
+    /// (`UPDATE … WHERE used_at IS NULL … RETURNING …`); `None` otherwise.
+    async fn rotate_refresh(
+        &self,
+        tenant: &TenantId,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<RefreshToken>>;
+    async fn get_refresh(
+        &self,
+        tenant: &TenantId,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshToken>>;
+    /// Revokes every refresh token of the family; returns how many were still live.
+    async fn revoke_refresh_family(
+        &self,
+        tenant: &TenantId,
+        family_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<u64>;
     /// Deletes expired codes, CIBA requests, revocations and replay records.
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }

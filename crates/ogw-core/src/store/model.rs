@@ -148,6 +148,27 @@ pub struct AuthCode {
     pub issued_jti: Option<String>,
 }
 
+/// A refresh token (stored by `secret::lookup_hash`). Each use rotates it: the used row is
+/// marked and a successor with the same `family_id` is inserted; presenting a used token
+/// again revokes the whole family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshToken {
+    pub tenant: TenantId,
+    pub token_hash: String,
+    pub family_id: String,
+    pub client_id: ClientId,
+    pub msisdn: PhoneNumber,
+    /// Technical scopes (plus `openid` when it was granted).
+    pub scopes: Vec<Scope>,
+    pub purpose: Option<Purpose>,
+    pub amr: Vec<String>,
+    pub auth_time: Timestamp,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
 /// A CIBA backchannel authentication request (poll mode), stored by hash of auth_req_id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CibaRequest {

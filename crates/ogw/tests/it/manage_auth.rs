@@ -39,6 +39,7 @@ async fn no_bad_expired_or_revoked_token_is_401() {
             amr: None,
             sref: None,
             auth_time: None,
+            cnf: None,
         })
         .unwrap();
     get(&app, "/v1/tenants", &expired)
@@ -90,6 +91,7 @@ async fn a_subscribers_token_cannot_manage() {
             amr: Some(vec!["nba".into()]),
             sref: Some("sealed".into()),
             auth_time: Some(now),
+            cnf: None,
         })
         .unwrap();
     get(&app, "/v1/tenants", &three_legged)

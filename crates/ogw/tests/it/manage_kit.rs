@@ -80,6 +80,7 @@ pub fn token(app: &TestApp, tenant: &str, client_id: &str, scope: &str) -> Strin
             amr: None,
             sref: None,
             auth_time: None,
+            cnf: None,
         })
         .unwrap()
 }

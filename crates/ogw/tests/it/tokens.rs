@@ -29,6 +29,7 @@ pub fn claims2(app: &TestApp, scope: &str) -> AccessClaims {
         amr: None,
         sref: None,
         auth_time: None,
+        cnf: None,
     }
 }
 

@@ -9,6 +9,7 @@ use super::super::pkce;
 use super::super::scope_request::ScopeRequest;
 use super::super::tokens::AMR_NETWORK;
 use super::super::Deps;
+use super::refresh_token;
 use crate::secret::lookup_hash;
 use crate::store::{AuthCode, Timestamp};
 
@@ -34,7 +35,8 @@ pub async fn exchange(
         .get_subscriber(&app.tenant, &c.msisdn)
         .await?
         .ok_or_else(|| OAuthError::invalid_grant("the subscriber no longer exists"))?;
-    let req = ScopeRequest::from_stored(&c.scopes, c.purpose.clone());
+    let mut req = ScopeRequest::from_stored(&c.scopes, c.purpose.clone());
+    req.offline = refresh_token::wanted(app, &req);
     let jti = issue::new_jti();
     // Recorded before the token leaves, so a replay racing this exchange can revoke it.
     deps.store
@@ -46,7 +48,13 @@ pub async fn exchange(
         auth_time: c.auth_time,
         nonce: c.nonce.clone(),
     };
-    let (res, claims) = issue::three_legged(deps, app, &req, &subject, jti, now)?;
+    let (mut res, claims) = issue::three_legged(deps, app, &req, &subject, jti, now)?;
+    if req.offline {
+        let amr = [AMR_NETWORK.to_owned()];
+        res.refresh_token = Some(
+            refresh_token::mint(deps, app, &c.msisdn, &req, &amr, c.auth_time, None, now).await?,
+        );
+    }
     deps.audit(
         &app.tenant,
         app.client_id.as_str(),

@@ -9,6 +9,7 @@ use super::super::issue::{self, SubjectGrant, TokenResponse};
 use super::super::params::Params;
 use super::super::scope_request::ScopeRequest;
 use super::super::Deps;
+use super::refresh_token;
 use crate::consent;
 use crate::domain::CibaStatus;
 use crate::secret::lookup_hash;
@@ -82,14 +83,21 @@ pub async fn exchange(
         .get_subscriber(&app.tenant, &r.msisdn)
         .await?
         .ok_or_else(|| OAuthError::invalid_grant("the subscriber no longer exists"))?;
-    let req = ScopeRequest::from_stored(&r.scopes, r.purpose.clone());
+    let mut req = ScopeRequest::from_stored(&r.scopes, r.purpose.clone());
+    req.offline = refresh_token::wanted(app, &req);
     let subject = SubjectGrant {
         subscriber: &subscriber,
         amr: (!r.amr.is_empty()).then(|| r.amr.clone()),
         auth_time: r.created_at,
         nonce: None,
     };
-    let (res, claims) = issue::three_legged(deps, app, &req, &subject, issue::new_jti(), now)?;
+    let (mut res, claims) = issue::three_legged(deps, app, &req, &subject, issue::new_jti(), now)?;
+    if req.offline {
+        res.refresh_token = Some(
+            refresh_token::mint(deps, app, &r.msisdn, &req, &r.amr, r.created_at, None, now)
+                .await?,
+        );
+    }
     deps.audit(
         &app.tenant,
         app.client_id.as_str(),

@@ -20,8 +20,9 @@ pub async fn exchange(
         .get("scope")
         .ok_or_else(|| OAuthError::invalid_request("scope is required for client_credentials"))?;
     let mut req = ScopeRequest::parse(Some(scope), params.get("purpose"))?;
-    // No subscriber, so no ID token.
+    // No subscriber, so no ID token and no refresh token.
     req.openid = false;
+    req.offline = false;
     req.check(&client.app, &super::catalog(deps, client).await?, Legs::Two)?;
     let (res, claims) = issue::two_legged(deps, &client.app, &req, now)?;
     deps.audit(

@@ -1,12 +1,15 @@
 //! `/token`: one dispatch point, one file per grant. Each grant declares the parameters it
-//! reads and sees only those (plus nothing of client authentication). The JWT-bearer and
-//! refresh-token grants slot in here: a variant in `SUPPORTED_GRANTS`, a file, an arm.
+//! reads and sees only those (plus nothing of client authentication). The JWT-bearer grant
+//! authenticates the client with its own assertion, so it branches before client auth.
 pub mod authorization_code;
 pub mod ciba;
 pub mod client_credentials;
+pub mod jwt_bearer;
+pub mod refresh_token;
 
 use super::client_auth::{authenticate, AuthenticatedClient, Credentials};
 use super::discovery::{assertion_audiences, paths};
+use super::dpop;
 use super::error::{Challenge, OAuthError, OAuthResult};
 use super::issue::TokenResponse;
 use super::params::Params;
@@ -19,16 +22,47 @@ pub const SUPPORTED_GRANTS: &[GrantType] = &[
     GrantType::AuthorizationCode,
     GrantType::ClientCredentials,
     GrantType::Ciba,
+    GrantType::JwtBearer,
+    GrantType::RefreshToken,
 ];
 
 /// Handles a token request: grant type, client authentication, grant permission, then the grant.
-#[tracing::instrument(skip_all, fields(grant_type))]
 pub async fn token(
     deps: &Deps<'_>,
     authorization: Option<&str>,
     params: &Params,
     now: Timestamp,
 ) -> OAuthResult<TokenResponse> {
+    token_with_dpop(deps, authorization, None, params, now).await
+}
+
+/// `token` with the request's `DPoP` header (RFC 9449 §5): a valid proof binds the access
+/// token to its key; an invalid one is `invalid_dpop_proof`; none gives a Bearer token.
+#[tracing::instrument(skip_all, fields(grant_type))]
+pub async fn token_with_dpop(
+    deps: &Deps<'_>,
+    authorization: Option<&str>,
+    dpop_proof: Option<&str>,
+    params: &Params,
+    now: Timestamp,
+) -> OAuthResult<TokenResponse> {
+    let proof = match dpop_proof {
+        Some(p) => {
+            let url = deps.settings.url(paths::TOKEN);
+            let expect = dpop::Expect {
+                method: "POST",
+                url: &url,
+                access_token: None,
+            };
+            Some(dpop::verify(p, &expect, now).map_err(OAuthError::InvalidDpopProof)?)
+        }
+        None => None,
+    };
+    let bound = Deps {
+        dpop_jkt: proof.as_ref().map(|p| p.jkt.as_str()),
+        ..*deps
+    };
+    let deps = &bound;
     let raw = params.require("grant_type")?;
     tracing::Span::current().record("grant_type", raw);
     let grant = GrantType::parse(raw)
@@ -37,9 +71,23 @@ pub async fn token(
             OAuthError::UnsupportedGrantType(format!("grant_type '{raw}' is not supported"))
         })?;
     let creds = Credentials::read(authorization, params)?;
+    if grant == GrantType::JwtBearer {
+        // The assertion authenticates the client (profile "JWT Bearer Flow").
+        return jwt_bearer::exchange(
+            deps,
+            &creds,
+            proof.as_ref(),
+            &params.only(jwt_bearer::PARAMS),
+            now,
+        )
+        .await;
+    }
     let audiences = assertion_audiences(deps.settings, paths::TOKEN);
     let client = authenticate(deps, &creds, &audiences, now).await?;
     check_grant_allowed(&client, grant)?;
+    if let Some(p) = &proof {
+        check_proof_once(deps, &client.app.tenant, p).await?;
+    }
     match grant {
         GrantType::ClientCredentials => {
             client_credentials::exchange(
@@ -60,10 +108,28 @@ pub async fn token(
             .await
         }
         GrantType::Ciba => ciba::exchange(deps, &client, &params.only(ciba::PARAMS), now).await,
-        GrantType::JwtBearer | GrantType::RefreshToken => Err(OAuthError::UnsupportedGrantType(
-            format!("grant_type '{raw}' is not supported"),
-        )),
+        GrantType::RefreshToken => {
+            refresh_token::exchange(deps, &client, &params.only(refresh_token::PARAMS), now).await
+        }
+        // Handled above: its assertion is the client authentication.
+        GrantType::JwtBearer => Err(OAuthError::UnsupportedGrantType(format!(
+            "grant_type '{raw}' is not supported here"
+        ))),
     }
+}
+
+/// RFC 9449 §11.1: a proof is used once.
+pub(crate) async fn check_proof_once(
+    deps: &Deps<'_>,
+    tenant: &crate::domain::TenantId,
+    proof: &dpop::Proof,
+) -> OAuthResult<()> {
+    if !dpop::use_once(deps.store, tenant, proof).await? {
+        return Err(OAuthError::InvalidDpopProof(
+            "the DPoP proof's jti was already used".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// ICM: the flows a client may use are fixed at onboarding. Public clients only get codes.

@@ -16,20 +16,22 @@ mod sim_swap;
 use std::convert::Infallible;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use ogw_core::camara::caller::{authenticate_dpop, DpopPresentation};
 use ogw_core::camara::{authenticate, ApiError, CallOutcome, Caller, Cx, Operation};
+use ogw_core::oauth::dpop;
 use ogw_core::store::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::CamaraError;
-use crate::extract::bearer_token;
+use crate::extract::{bearer_token, dpop_token};
 use crate::middleware::{x_correlator, Correlator};
 use crate::state::AppState;
 
@@ -128,7 +130,23 @@ impl FromRequestParts<AppState> for Call {
             correlator,
             caller: Err(ApiError::Internal("not authenticated yet".into())),
         };
-        call.caller = authenticate(&call.cx(), bearer_token(&parts.headers)).await;
+        call.caller = match dpop_token(&parts.headers) {
+            Some(token) => {
+                // RFC 9449 §7: the proof names the URL the client called.
+                let path = parts
+                    .extensions
+                    .get::<OriginalUri>()
+                    .map_or_else(|| parts.uri.path(), |u| u.0.path());
+                let url = format!("{}{path}", dpop::origin(&state.settings.issuer));
+                let presentation = DpopPresentation {
+                    proof: parts.headers.get("dpop").and_then(|v| v.to_str().ok()),
+                    method: parts.method.as_str(),
+                    url: &url,
+                };
+                authenticate_dpop(&call.cx(), Some(token), &presentation).await
+            }
+            None => authenticate(&call.cx(), bearer_token(&parts.headers)).await,
+        };
         Ok(call)
     }
 }

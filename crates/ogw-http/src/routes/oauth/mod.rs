@@ -43,6 +43,7 @@ impl AppState {
             tokens: &self.tokens,
             pepper: &self.pepper,
             settings: &self.settings,
+            dpop_jkt: None,
         }
     }
 }

@@ -14,9 +14,11 @@ pub(super) async fn token_post(
     headers: HeaderMap,
     body: OAuthParams,
 ) -> Result<Response, OAuthError> {
-    let res = grants::token(
+    let dpop = headers.get("dpop").and_then(|v| v.to_str().ok());
+    let res = grants::token_with_dpop(
         &state.oauth(),
         authorization(&headers),
+        dpop,
         &params(body),
         state.now(),
     )

@@ -297,7 +297,6 @@ async fn redirectable_errors_carry_state() {
             "invalid_scope",
         ),
         (vec![("code_challenge_method", "plain")], "invalid_request"),
-        (vec![("request", "eyJ.x.y")], "request_not_supported"),
         (vec![("prompt", "none login")], "invalid_request"),
         (
             vec![

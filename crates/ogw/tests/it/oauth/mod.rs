@@ -3,7 +3,12 @@
 mod authorize;
 mod ciba;
 mod consent_pages;
+mod dpop;
+mod gate;
+mod jwt_bearer;
 mod postgres;
+mod refresh;
+mod request_object;
 mod rp;
 mod token;
 

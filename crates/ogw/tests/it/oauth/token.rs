@@ -424,7 +424,7 @@ async fn grant_type_errors() {
         &[("grant_type", "refresh_token".into())],
     )
     .await;
-    assert_eq!((r.status, r.error()), (400, "unsupported_grant_type"));
+    assert_eq!((r.status, r.error()), (400, "invalid_request"));
     let r = post_form(
         &app,
         "/token",
