@@ -716,6 +716,50 @@ macro_rules! sql_store {
             }
 
             #[async_trait]
+            impl ViewStore for $store {
+                async fn put_view(&self, v: &ConsentViewRecord) -> StoreResult<()> {
+                    let sql = concat!(
+                        "INSERT INTO consent_views (",
+                        view_cols!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, id) DO UPDATE \
+                         SET purpose = excluded.purpose, client_id = excluded.client_id, \
+                         body = excluded.body, updated_at = excluded.updated_at"
+                    );
+                    exec(&self.pool, sql, view_args(v)?).await.map(drop)
+                }
+
+                async fn get_view(
+                    &self,
+                    tenant: &TenantId,
+                    id: &str,
+                ) -> StoreResult<Option<ConsentViewRecord>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        view_cols!(),
+                        " FROM consent_views WHERE tenant_id = $1 AND id = $2"
+                    );
+                    opt(row::<ViewRow, _>(&self.pool, sql, args![tenant.as_str(), id]).await?)
+                }
+
+                async fn list_views(
+                    &self,
+                    tenant: &TenantId,
+                ) -> StoreResult<Vec<ConsentViewRecord>> {
+                    let sql = concat!(
+                        "SELECT ",
+                        view_cols!(),
+                        " FROM consent_views WHERE tenant_id = $1 ORDER BY id"
+                    );
+                    all(rows::<ViewRow, _>(&self.pool, sql, args![tenant.as_str()]).await?)
+                }
+
+                async fn delete_view(&self, tenant: &TenantId, id: &str) -> StoreResult<()> {
+                    let sql = "DELETE FROM consent_views WHERE tenant_id = $1 AND id = $2";
+                    one_row(exec(&self.pool, sql, args![tenant.as_str(), id]).await?)
+                }
+            }
+
+            #[async_trait]
             impl QosStore for $store {
                 async fn upsert_qos_profile(&self, p: &QosProfileRecord) -> StoreResult<()> {
                     let sql = concat!(

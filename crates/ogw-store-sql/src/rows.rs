@@ -203,6 +203,11 @@ macro_rules! session_cols {
         "tenant_id, session_id, ip, msisdn, started_at, last_seen_at, ended_at"
     };
 }
+macro_rules! view_cols {
+    () => {
+        "tenant_id, id, purpose, client_id, body, updated_at"
+    };
+}
 macro_rules! qos_profile_cols {
     () => {
         "tenant_id, name, status, body"
@@ -315,6 +320,17 @@ pub(crate) fn session_args(s: &IpSession) -> Vec<Val> {
         &s.last_seen_at,
         &s.ended_at,
     ]
+}
+
+pub(crate) fn view_args(v: &ConsentViewRecord) -> StoreResult<Vec<Val>> {
+    Ok(args![
+        v.tenant.as_str(),
+        &v.id,
+        v.purpose.as_str(),
+        v.client_id.as_ref().map(|c| c.as_str()),
+        json(&v.body)?,
+        &v.updated_at,
+    ])
 }
 
 pub(crate) fn qos_profile_args(p: &QosProfileRecord) -> StoreResult<Vec<Val>> {
@@ -565,6 +581,30 @@ impl TryFrom<IpSessionRow> for IpSession {
             started_at: ts(r.started_at)?,
             last_seen_at: ts(r.last_seen_at)?,
             ended_at: opt_ts(r.ended_at)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ViewRow {
+    tenant_id: String,
+    id: String,
+    purpose: String,
+    client_id: Option<String>,
+    body: String,
+    updated_at: i64,
+}
+
+impl TryFrom<ViewRow> for ConsentViewRecord {
+    type Error = StoreError;
+    fn try_from(r: ViewRow) -> StoreResult<Self> {
+        Ok(ConsentViewRecord {
+            tenant: tenant(&r.tenant_id)?,
+            id: r.id,
+            purpose: purpose(&r.purpose)?,
+            client_id: r.client_id.as_deref().map(client).transpose()?,
+            body: from_json(&r.body, "consent_views.body")?,
+            updated_at: ts(r.updated_at)?,
         })
     }
 }

@@ -87,6 +87,7 @@ conformance!(
     sim_changes_idempotent_and_latest,
     ip_sessions_lifecycle,
     qos_profiles_and_availability,
+    consent_views_crud,
     consents_and_history,
     codes_are_single_use,
     codes_consumed_once_under_concurrency,
@@ -759,6 +760,38 @@ mod cases {
             .unwrap();
         assert_eq!(found.session_id, "s1");
         assert_eq!(s.list_active_sessions(&acme, at(0)).await.unwrap().len(), 2);
+    }
+
+    pub async fn consent_views_crud(s: Arc<dyn Store>) {
+        with_tenants(&*s, &["acme", "beta"]).await;
+        let acme = tid("acme");
+        let view = |id: &str, client: Option<&str>, title: &str| ConsentViewRecord {
+            tenant: acme.clone(),
+            id: id.into(),
+            purpose: Purpose::parse("dpv:ServiceProvision").unwrap(),
+            client_id: client.map(|c| ClientId::parse(c).unwrap()),
+            body: json!({"locales": {"en": {"title": title}}}),
+            updated_at: at(5),
+        };
+        s.put_view(&view("b", None, "one")).await.unwrap();
+        s.put_view(&view("a", Some("app-1"), "two")).await.unwrap();
+        s.put_view(&view("b", None, "three")).await.unwrap();
+        assert_eq!(
+            s.get_view(&acme, "b").await.unwrap(),
+            Some(view("b", None, "three"))
+        );
+        assert_eq!(
+            s.list_views(&acme).await.unwrap(),
+            vec![view("a", Some("app-1"), "two"), view("b", None, "three")]
+        );
+        assert!(s.list_views(&tid("beta")).await.unwrap().is_empty());
+        assert_eq!(s.get_view(&tid("beta"), "a").await.unwrap(), None);
+        s.delete_view(&acme, "a").await.unwrap();
+        assert!(matches!(
+            s.delete_view(&acme, "a").await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(s.list_views(&acme).await.unwrap().len(), 1);
     }
 
     pub async fn qos_profiles_and_availability(s: Arc<dyn Store>) {

@@ -93,6 +93,9 @@ pub struct CaptureRequest {
     pub callback_url: Option<String>,
     /// Unix seconds after which the reference is refused.
     pub exp: i64,
+    /// When `/authorize` sent the subscriber here: its parameters, replayed once decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorize: Option<Vec<(String, String)>>,
 }
 
 pub fn seal_capture_ref(codec: &SubjectCodec, req: &CaptureRequest) -> String {
@@ -265,6 +268,7 @@ pub async fn retrieve_status(
                     scopes,
                     callback_url: req.callback_url.clone(),
                     exp: (cx.now + Duration::hours(CAPTURE_TTL_HOURS)).timestamp(),
+                    authorize: None,
                 },
             );
             cx.settings.url(&format!("{CAPTURE_PATH}?ref={sealed}"))

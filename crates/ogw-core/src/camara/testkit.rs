@@ -39,6 +39,7 @@ struct Inner {
     changes: Vec<SimChange>,
     sessions: Vec<IpSession>,
     qos: Vec<QosProfileRecord>,
+    views: Vec<ConsentViewRecord>,
     qos_avail: Vec<(TenantId, String, PhoneNumber, bool)>,
     consents: Vec<Consent>,
     revoked: Vec<String>,
@@ -271,6 +272,43 @@ impl SubscriberStore for MemStore {
         _: Timestamp,
     ) -> StoreResult<Vec<IpSession>> {
         unsupported()
+    }
+}
+
+#[async_trait]
+impl ViewStore for MemStore {
+    async fn put_view(&self, v: &ConsentViewRecord) -> StoreResult<()> {
+        self.with(|i| {
+            i.views.retain(|x| !(x.tenant == v.tenant && x.id == v.id));
+            i.views.push(v.clone());
+        });
+        Ok(())
+    }
+    async fn get_view(&self, t: &TenantId, id: &str) -> StoreResult<Option<ConsentViewRecord>> {
+        Ok(self.with(|i| {
+            i.views
+                .iter()
+                .find(|v| &v.tenant == t && v.id == id)
+                .cloned()
+        }))
+    }
+    async fn list_views(&self, t: &TenantId) -> StoreResult<Vec<ConsentViewRecord>> {
+        Ok(self.with(|i| {
+            let mut v: Vec<_> = i.views.iter().filter(|v| &v.tenant == t).cloned().collect();
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+            v
+        }))
+    }
+    async fn delete_view(&self, t: &TenantId, id: &str) -> StoreResult<()> {
+        self.with(|i| {
+            let before = i.views.len();
+            i.views.retain(|v| !(&v.tenant == t && v.id == id));
+            if i.views.len() == before {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
+        })
     }
 }
 

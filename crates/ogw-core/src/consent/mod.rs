@@ -1,7 +1,9 @@
 //! Consent decisions: may application A use scopes S for purpose P on subscriber N?
 //! One function decides, for the authorization server, the CAMARA APIs and the
 //! management API alike; every decision is written to the audit log with its reason.
+pub mod capture;
 pub mod purposes;
+pub mod views;
 
 use serde::Serialize;
 

@@ -9,6 +9,7 @@
 pub mod applications;
 pub mod audit;
 pub mod capabilities;
+pub mod consent_views;
 pub mod consents;
 pub mod gate;
 pub mod page;
@@ -42,6 +43,8 @@ pub mod scopes {
     pub const SUBSCRIBERS_READ: &str = "subscribers:read";
     pub const SUBSCRIBERS_WRITE: &str = "subscribers:write";
     pub const AUDIT_READ: &str = "audit:read";
+    pub const VIEWS_READ: &str = "views:read";
+    pub const VIEWS_WRITE: &str = "views:write";
 
     pub const ALL: &[&str] = &[
         ADMIN_TENANTS,
@@ -54,6 +57,8 @@ pub mod scopes {
         SUBSCRIBERS_READ,
         SUBSCRIBERS_WRITE,
         AUDIT_READ,
+        VIEWS_READ,
+        VIEWS_WRITE,
     ];
 
     pub fn is_management(scope: &str) -> bool {

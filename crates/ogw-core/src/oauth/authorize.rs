@@ -13,6 +13,7 @@ use super::pkce;
 use super::request_object;
 use super::scope_request::{Legs, ScopeRequest};
 use super::Deps;
+use crate::camara::consent_info::{seal_capture_ref, CaptureRequest, CAPTURE_PATH};
 use crate::consent::{self, Outcome};
 use crate::domain::{ClientId, GrantType};
 use crate::manage::gate::active_client;
@@ -169,7 +170,8 @@ pub async fn authorize(
         AuthorizeOutcome::Redirect(append_query(&redirect_uri, &q))
     };
     match issue_code(deps, params, &app, &redirect_uri, device, now).await {
-        Ok(code) => {
+        Ok(Issued::Consent(page)) => AuthorizeOutcome::Redirect(page),
+        Ok(Issued::Code(code)) => {
             let mut q = vec![("code", code.as_str())];
             if let Some(s) = state {
                 q.push(("state", s));
@@ -239,6 +241,18 @@ async fn client_and_redirect_uri(
     Ok((app.clone(), redirect_uri.to_owned()))
 }
 
+/// What the checks lead to.
+enum Issued {
+    /// The code to hand back.
+    Code(String),
+    /// A consent-basis purpose lacks consent: the subscriber's consent page (a path under
+    /// `base_path`; the page replays this request once the subscriber has decided).
+    Consent(String),
+}
+
+/// How long the subscriber has to answer the consent page of an `/authorize` request.
+const CONSENT_PAGE_TTL_MINUTES: i64 = 10;
+
 /// The checks, then the device, then consent; returns the code to hand back.
 async fn issue_code(
     deps: &Deps<'_>,
@@ -247,7 +261,7 @@ async fn issue_code(
     redirect_uri: &str,
     device: IpAddr,
     now: Timestamp,
-) -> OAuthResult<String> {
+) -> OAuthResult<Issued> {
     let catalog = deps.store.list_capabilities(&app.tenant).await?;
     let mut cx = AuthzCx {
         params,
@@ -284,9 +298,28 @@ async fn issue_code(
         Outcome::Denied | Outcome::Objected => {
             return Err(OAuthError::AccessDenied(decision.reason.into()))
         }
-        // TODO(consent-views): show the consent page instead when prompt != none.
-        Outcome::Pending | Outcome::Expired => {
+        // OIDC Core §3.1.2.1: with prompt=none no page may be shown.
+        Outcome::Pending | Outcome::Expired if cx.prompt_none => {
             return Err(OAuthError::ConsentRequired(decision.reason.into()))
+        }
+        Outcome::Pending | Outcome::Expired => {
+            let sealed = seal_capture_ref(
+                deps.tokens.subjects(),
+                &CaptureRequest {
+                    tenant: app.tenant.to_string(),
+                    client_id: app.client_id.to_string(),
+                    msisdn: subscriber.msisdn.clone(),
+                    purpose,
+                    scopes: cx.scope.scopes.to_vec(),
+                    callback_url: None,
+                    exp: (now + chrono::Duration::minutes(CONSENT_PAGE_TTL_MINUTES)).timestamp(),
+                    authorize: Some(params.pairs().to_vec()),
+                },
+            );
+            return Ok(Issued::Consent(format!(
+                "{}{CAPTURE_PATH}?ref={sealed}",
+                deps.settings.base_path.trim_end_matches('/')
+            )));
         }
     }
     let code = generate_token();
@@ -318,7 +351,7 @@ async fn issue_code(
         now,
     )
     .await?;
-    Ok(code)
+    Ok(Issued::Code(code))
 }
 
 /// Network-based authentication: the source address must hold an active IP session of a

@@ -23,6 +23,11 @@ impl Params {
             .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter '{name}'")))
     }
 
+    /// Every pair, in the order received.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// Only the named parameters: each grant sees what it declares and nothing else
     /// (node-oidc-provider's `stripGrantIrrelevantParams`).
     pub fn only(&self, names: &[&str]) -> Params {

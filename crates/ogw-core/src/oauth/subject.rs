@@ -123,6 +123,20 @@ impl SubjectCodec {
             )
             .ok()
     }
+
+    /// A MAC over `parts` for this server alone, bound to `context` (e.g. the CSRF token of
+    /// a consent form, bound to the request reference and the device).
+    pub fn tag(&self, context: &str, parts: &[&str]) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).unwrap_or_else(|_| unreachable!());
+        mac.update(b"ogw/tag/");
+        mac.update(context.as_bytes());
+        for part in parts {
+            mac.update(b"\x1f");
+            mac.update(part.as_bytes());
+        }
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
 }
 
 fn aad(tenant: &TenantId, client: &ClientId) -> Vec<u8> {

@@ -122,6 +122,19 @@ pub trait SubscriberStore: Send + Sync {
     }
 }
 
+/// Consent view definitions (`/v1/tenants/{tenant}/views`).
+#[async_trait]
+pub trait ViewStore: Send + Sync {
+    /// Inserts or replaces the view `(tenant, id)`.
+    async fn put_view(&self, v: &ConsentViewRecord) -> StoreResult<()>;
+    async fn get_view(&self, tenant: &TenantId, id: &str)
+        -> StoreResult<Option<ConsentViewRecord>>;
+    /// Sorted by id.
+    async fn list_views(&self, tenant: &TenantId) -> StoreResult<Vec<ConsentViewRecord>>;
+    /// `NotFound` when there is no such view.
+    async fn delete_view(&self, tenant: &TenantId, id: &str) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait QosStore: Send + Sync {
     async fn upsert_qos_profile(&self, p: &QosProfileRecord) -> StoreResult<()>;
@@ -290,6 +303,7 @@ pub trait Store:
     + CapabilityStore
     + SubscriberStore
     + QosStore
+    + ViewStore
     + ConsentStore
     + GrantStore
     + KeyStore

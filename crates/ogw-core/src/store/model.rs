@@ -90,6 +90,19 @@ pub struct QosProfileRecord {
     pub body: serde_json::Value,
 }
 
+/// A consent view definition: what the consent page says for a purpose (optionally only for
+/// one application), per locale, with the operator's branding. `body` is the management
+/// API's `ViewInput` JSON (locales, defaultLocale, branding).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentViewRecord {
+    pub tenant: TenantId,
+    pub id: String,
+    pub purpose: Purpose,
+    pub client_id: Option<ClientId>,
+    pub body: serde_json::Value,
+    pub updated_at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Consent {
     pub tenant: TenantId,

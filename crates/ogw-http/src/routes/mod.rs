@@ -4,6 +4,7 @@ mod camara;
 pub(crate) mod manage;
 mod network;
 mod oauth;
+mod pages;
 mod system;
 
 use std::time::Duration;
@@ -19,7 +20,10 @@ use crate::state::AppState;
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let public: Router<AppState> = Router::new().merge(oauth::routes()).merge(camara::routes());
+    let public: Router<AppState> = Router::new()
+        .merge(oauth::routes())
+        .merge(camara::routes())
+        .merge(pages::routes());
     let base = state.settings.base_path.trim_end_matches('/').to_owned();
     let mounted = if base.is_empty() {
         public

@@ -129,13 +129,85 @@ async fn consent_info_retrieve_status_06_capture_url() {
     }
 }
 
-#[tokio::test]
-#[ignore = "needs the consent capture view (a later issue); the captureUrl already seals the callbackUrl for it (unit test consent_info::status_reasons_and_capture_url)"]
-async fn consent_info_retrieve_status_07_callback() {}
+/// Opens the captureUrl as the subscriber's device (loopback = the main demo line),
+/// optionally with `state`, decides, and returns the callback redirect.
+async fn capture_and_decide(app: &TestApp, decision: &str, state: Option<&str>) -> String {
+    let mut body = ask(MAIN, &["qos-profiles:read"], SERVICE, true);
+    body["callbackUrl"] = "https://consumer.example.com/consent-done?x=1".into();
+    let res = retrieve(app, body).await;
+    let url = res.assert_ok()["captureUrl"].as_str().unwrap().to_owned();
+    let mut page_url = reqwest::Url::parse(&url).unwrap();
+    if let Some(st) = state {
+        page_url.query_pairs_mut().append_pair("state", st);
+    }
+    let html = app
+        .http
+        .get(page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let field = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = html.find(&marker).map(|i| i + marker.len());
+        start.map(|s| {
+            html[s..s + html[s..].find('"').unwrap()]
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+    };
+    let mut form = vec![
+        ("ref", field("ref").unwrap()),
+        ("csrf", field("csrf").unwrap()),
+        ("decision", decision.to_owned()),
+    ];
+    if let Some(st) = field("state") {
+        form.push(("state", st));
+    }
+    let r = app
+        .http
+        .post(app.url("/consent/capture"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
 
 #[tokio::test]
-#[ignore = "needs the consent capture view (a later issue), which echoes `state` to the callbackUrl"]
-async fn consent_info_retrieve_status_08_callback_state() {}
+async fn consent_info_retrieve_status_07_callback() {
+    let app = spawn_app().await;
+    let loc = capture_and_decide(&app, "allow", None).await;
+    assert_eq!(
+        loc,
+        "https://consumer.example.com/consent-done?x=1&capture_result=granted"
+    );
+    // The capture took effect: the same question is now valid for processing.
+    let res = retrieve(&app, ask(MAIN, &["qos-profiles:read"], SERVICE, false)).await;
+    assert_eq!(
+        res.assert_ok()["statusInfo"][0]["statusValidForProcessing"],
+        true
+    );
+    let app = spawn_app().await;
+    let loc = capture_and_decide(&app, "deny", None).await;
+    assert!(loc.ends_with("&capture_result=denied"), "{loc}");
+}
+
+#[tokio::test]
+async fn consent_info_retrieve_status_08_callback_state() {
+    let app = spawn_app().await;
+    let loc = capture_and_decide(&app, "allow", Some("st \"<x>\" 1")).await;
+    let url = reqwest::Url::parse(&loc).unwrap();
+    let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(q["capture_result"], "granted");
+    assert_eq!(q["state"], "st \"<x>\" 1");
+}
 
 #[tokio::test]
 async fn consent_info_retrieve_status_c02_01_phone_number_not_schema_compliant() {

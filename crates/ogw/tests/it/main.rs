@@ -19,6 +19,7 @@ mod manage_kit;
 mod manage_openapi;
 mod manage_subscribers;
 mod manage_tenants;
+mod manage_views;
 mod network;
 mod oauth;
 mod tokens;

@@ -52,7 +52,10 @@ async fn cli_manages_the_store_the_server_uses() {
     let admin_id = boot["clientId"].as_str().unwrap().to_owned();
     let admin_secret = boot["clientSecret"].as_str().unwrap().to_owned();
     assert!(admin_id.starts_with("admin-"));
-    assert_eq!(boot["scopes"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        boot["scopes"].as_array().unwrap().len(),
+        ogw_core::manage::scopes::ALL.len()
+    );
 
     let t = json(d, &["tenant", "create", "acme", "--name", "ACME Mobile"]);
     assert_eq!(t["status"], "active");

@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::common::TestApp;
 
 pub const ALL: &str = "admin:tenants apps:read apps:write catalog:read catalog:write \
-    consents:read consents:write subscribers:read subscribers:write audit:read";
+    consents:read consents:write subscribers:read subscribers:write audit:read views:read \
+    views:write";
 
 /// Registers a management client (creating its tenant when missing) and returns a token
 /// for it with `scope`.

@@ -35,6 +35,8 @@ const PATHS: &[(&str, &[&str])] = &[
         &["post"],
     ),
     ("/v1/tenants/{tenant}/ip-sessions", &["get"]),
+    ("/v1/tenants/{tenant}/views", &["get"]),
+    ("/v1/tenants/{tenant}/views/{id}", &["get", "put", "delete"]),
     ("/v1/tenants/{tenant}/audit", &["get"]),
 ];
 

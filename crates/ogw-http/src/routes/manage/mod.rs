@@ -13,6 +13,7 @@ mod consents;
 mod subscribers;
 pub mod support;
 mod tenants;
+mod views;
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ pub struct PageParams {
         (name = "consents", description = "Consent decisions and records (consents:read, consents:write)"),
         (name = "subscribers", description = "Subscribers and network facts (subscribers:read, subscribers:write)"),
         (name = "audit", description = "The audit trail (audit:read)"),
+        (name = "views", description = "Consent page texts and branding per purpose/app/locale (views:read, views:write)"),
     )
 )]
 struct ManageDoc;
@@ -70,7 +72,8 @@ impl Modify for BearerAuth {
         scheme.description = Some(
             "An access token of this server (client_credentials grant) with management scopes: \
              admin:tenants, apps:read, apps:write, catalog:read, catalog:write, consents:read, \
-             consents:write, subscribers:read, subscribers:write, audit:read."
+             consents:write, subscribers:read, subscribers:write, audit:read, views:read, \
+             views:write."
                 .into(),
         );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
@@ -86,6 +89,7 @@ pub fn api() -> (Router<AppState>, OpenApiDoc) {
         .merge(consents::routes())
         .merge(subscribers::routes())
         .merge(audit::routes())
+        .merge(views::routes())
         .split_for_parts()
 }
 

@@ -299,7 +299,10 @@ async fn redirectable_errors_carry_state() {
         (vec![("code_challenge_method", "plain")], "invalid_request"),
         (vec![("prompt", "none login")], "invalid_request"),
         (
-            vec![("scope", "openid dpv:ServiceProvision qos-profiles:read")],
+            vec![
+                ("scope", "openid dpv:ServiceProvision qos-profiles:read"),
+                ("prompt", "none"),
+            ],
             "consent_required",
         ),
     ];

@@ -2,6 +2,7 @@
 //! login_hint form, and the failure cases of each.
 mod authorize;
 mod ciba;
+mod consent_pages;
 mod dpop;
 mod gate;
 mod jwt_bearer;
