@@ -10,6 +10,7 @@
 //! Rows decode into the raw structs of `rows` and then parse into domain types, so a value
 //! the domain rejects surfaces as [`StoreError::Corrupt`] instead of travelling on.
 mod cache;
+mod fast;
 #[macro_use]
 mod rows;
 #[macro_use]
@@ -84,11 +85,13 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         .connect_with(opts)
         .await
         .map_err(db_err)?;
+    let fast = fast::FastReads::open(&path, SQLITE_BUSY_TIMEOUT)?;
     tracing::info!(backend = "sqlite", path = %path.display(), "store opened");
     Ok(sqlite::SqliteStore {
         audit: sqlite::AuditWriter::start(pool.clone()),
         pool,
         cache: cache::ReadCache::new(),
+        fast: Some(fast),
     })
 }
 
@@ -105,6 +108,7 @@ async fn open_postgres(url: &str) -> StoreResult<postgres::PgStore> {
         audit: postgres::AuditWriter::start(pool.clone()),
         pool,
         cache: cache::ReadCache::new(),
+        fast: None,
     })
 }
 
@@ -179,6 +183,8 @@ macro_rules! sql_store {
                 pub(crate) pool: sqlx::Pool<Db>,
                 pub(crate) cache: crate::cache::ReadCache,
                 pub(crate) audit: AuditWriter,
+                /// Synchronous readers for the request path (SQLite only, see `fast`).
+                pub(crate) fast: Option<crate::fast::FastReads>,
             }
 
             type AuditJob = (AuditEvent, tokio::sync::oneshot::Sender<StoreResult<i64>>);
@@ -227,6 +233,24 @@ macro_rules! sql_store {
                         .await
                         .map_err(|_| gone())?;
                     rx.await.map_err(|_| gone())?
+                }
+
+                /// Queues all events before waiting, so they share one batch commit.
+                async fn append_many(&self, events: &[AuditEvent]) -> StoreResult<()> {
+                    let gone = || StoreError::Backend("audit writer stopped".into());
+                    let mut replies = Vec::with_capacity(events.len());
+                    for e in events {
+                        let (reply, rx) = tokio::sync::oneshot::channel();
+                        self.tx
+                            .send((e.clone(), reply))
+                            .await
+                            .map_err(|_| gone())?;
+                        replies.push(rx);
+                    }
+                    for rx in replies {
+                        rx.await.map_err(|_| gone())??;
+                    }
+                    Ok(())
                 }
             }
 
@@ -582,6 +606,9 @@ macro_rules! sql_store {
                          WHERE tenant_id = $1 AND msisdn = $2"
                     );
                     let args = args![tenant.as_str(), msisdn.as_str()];
+                    if let Some(fast) = &self.fast {
+                        return opt(fast.row::<SubscriberRow>(sql, args)?);
+                    }
                     opt(row::<SubscriberRow, _>(&self.pool, sql, args).await?)
                 }
 
@@ -645,6 +672,9 @@ macro_rules! sql_store {
                     let sql = "SELECT MAX(changed_at) FROM sim_changes \
                                WHERE tenant_id = $1 AND msisdn = $2";
                     let args = args![tenant.as_str(), msisdn.as_str()];
+                    if let Some(fast) = &self.fast {
+                        return opt_ts(fast.scalar_one::<Option<i64>>(sql, args)?);
+                    }
                     opt_ts(scalar_one::<Option<i64>, _>(&self.pool, sql, args).await?)
                 }
 
@@ -690,6 +720,9 @@ macro_rules! sql_store {
                     // An IPv6 device also matches the session of its /64 (RADIUS prefixes).
                     let net = ogw_core::network::ipv6_lookup_key(ip).unwrap_or(ip);
                     let args = args![tenant.as_str(), ip.to_string(), &seen_since, net.to_string()];
+                    if let Some(fast) = &self.fast {
+                        return opt(fast.row::<IpSessionRow>(sql, args)?);
+                    }
                     opt(row::<IpSessionRow, _>(&self.pool, sql, args).await?)
                 }
 
@@ -857,6 +890,9 @@ macro_rules! sql_store {
                         client_id.as_str(),
                         purpose.as_str()
                     ];
+                    if let Some(fast) = &self.fast {
+                        return opt(fast.row::<ConsentRow>(sql, args)?);
+                    }
                     opt(row::<ConsentRow, _>(&self.pool, sql, args).await?)
                 }
 
@@ -1097,7 +1133,11 @@ macro_rules! sql_store {
                 async fn is_jti_revoked(&self, tenant: &TenantId, jti: &str) -> StoreResult<bool> {
                     let sql =
                         "SELECT COUNT(*) FROM revoked_tokens WHERE tenant_id = $1 AND jti = $2";
-                    let n: i64 = scalar_one(&self.pool, sql, args![tenant.as_str(), jti]).await?;
+                    let args = args![tenant.as_str(), jti];
+                    let n: i64 = match &self.fast {
+                        Some(fast) => fast.scalar_one(sql, args)?,
+                        None => scalar_one(&self.pool, sql, args).await?,
+                    };
                     Ok(n > 0)
                 }
 
@@ -1225,6 +1265,10 @@ macro_rules! sql_store {
                     self.audit.append(e).await
                 }
 
+                async fn append_audits(&self, events: &[AuditEvent]) -> StoreResult<()> {
+                    self.audit.append_many(events).await
+                }
+
                 /// `limit` 0 means 100; otherwise clamped to 1..=1000. `before_id` pages back.
                 async fn list_audit(
                     &self,
@@ -1290,6 +1334,40 @@ mod tests {
         open_sqlite(&format!("sqlite://{}/t.db", dir.path().display()))
             .await
             .unwrap()
+    }
+
+    /// The synchronous readers bind `$N` by number too, so the shared SQL means the same.
+    #[tokio::test]
+    async fn fast_reads_bind_dollar_placeholders_by_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sqlite_store(&dir).await;
+        let fast = s.fast.as_ref().unwrap();
+        let text: String = fast
+            .scalar_one("SELECT $2 || '-' || $1 || '-' || $2", args!["a", "b"])
+            .unwrap();
+        assert_eq!(text, "b-a-b");
+        let missing = fast.scalar_one::<String>("SELECT $1 || $2", args!["only one"]);
+        assert!(matches!(missing, Err(StoreError::Backend(_))));
+    }
+
+    /// A write committed through the pool is seen by the very next synchronous read.
+    #[tokio::test]
+    async fn fast_reads_see_pool_writes_at_once() {
+        use ogw_core::store::GrantStore;
+        let dir = tempfile::tempdir().unwrap();
+        let s = sqlite_store(&dir).await;
+        s.migrate().await.unwrap();
+        let tenant = ogw_core::domain::TenantId::parse("t1").unwrap();
+        sqlx::query(
+            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t1', 'T', 'active', 0)",
+        )
+        .execute(&s.pool)
+        .await
+        .unwrap();
+        assert!(!s.is_jti_revoked(&tenant, "j1").await.unwrap());
+        let exp = chrono::DateTime::from_timestamp(4_000_000_000, 0).unwrap();
+        s.revoke_jti(&tenant, "j1", exp).await.unwrap();
+        assert!(s.is_jti_revoked(&tenant, "j1").await.unwrap());
     }
 
     /// The shared SQL relies on SQLite reading `$N` as "argument N": out of order and reused.

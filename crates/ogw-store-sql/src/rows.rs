@@ -856,3 +856,47 @@ impl TryFrom<AuditRow> for AuditEvent {
         })
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same rows read by position on the synchronous SQLite path (`fast`), in `*_cols!` order.
+
+impl crate::fast::FastRow for SubscriberRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            tenant_id: r.get(0)?,
+            msisdn: r.get(1)?,
+            subscriber_id: r.get(2)?,
+            sim_activated_at: r.get(3)?,
+            imsi: r.get(4)?,
+        })
+    }
+}
+
+impl crate::fast::FastRow for IpSessionRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            tenant_id: r.get(0)?,
+            session_id: r.get(1)?,
+            ip: r.get(2)?,
+            msisdn: r.get(3)?,
+            started_at: r.get(4)?,
+            last_seen_at: r.get(5)?,
+            ended_at: r.get(6)?,
+        })
+    }
+}
+
+impl crate::fast::FastRow for ConsentRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            tenant_id: r.get(0)?,
+            msisdn: r.get(1)?,
+            client_id: r.get(2)?,
+            purpose: r.get(3)?,
+            scopes: r.get(4)?,
+            status: r.get(5)?,
+            updated_at: r.get(6)?,
+            expires_at: r.get(7)?,
+        })
+    }
+}

@@ -60,13 +60,16 @@ enum TokenLine {
 }
 
 /// An authenticated API consumer.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Caller {
     pub claims: AccessClaims,
     pub tenant: TenantId,
     pub client_id: ClientId,
     pub app: Application,
     line: TokenLine,
+    /// Consent decisions taken during the call, appended with the call's own record
+    /// ([`Caller::record`]) so that one API call costs one audit commit.
+    decisions: std::sync::Mutex<Vec<AuditEvent>>,
 }
 
 fn unauthenticated(why: &str) -> ApiError {
@@ -191,6 +194,7 @@ async fn authenticate_presented(
         client_id,
         app,
         line,
+        decisions: std::sync::Mutex::default(),
     })
 }
 
@@ -331,7 +335,7 @@ impl Caller {
         }
     }
 
-    /// Step 5: the consent decision at call time (`consent::evaluate` records each decision).
+    /// Step 5: the consent decision at call time; each decision is recorded by [`Caller::record`].
     pub async fn check_consent(
         &self,
         cx: &Cx<'_>,
@@ -356,7 +360,11 @@ impl Caller {
                 scopes: &scopes,
                 context: op.action,
             };
-            let d = consent::evaluate(cx.store, &q, cx.now).await?;
+            let (d, event) = consent::judge(cx.store, &q, cx.now).await?;
+            self.decisions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(event);
             if d.granted {
                 return Ok(());
             }
@@ -369,8 +377,9 @@ impl Caller {
     }
 
     /// Step 6: appends the audit record of this call (who, which operation, which line, how
-    /// it ended) and passes the result through. A success that cannot be audited is not
-    /// answered: it becomes a 500, so nothing is disclosed without a trace.
+    /// it ended), with the consent decisions taken on the way, and passes the result through.
+    /// A success that cannot be audited is not answered: it becomes a 500, so nothing is
+    /// disclosed without a trace.
     pub async fn record<T>(
         &self,
         cx: &Cx<'_>,
@@ -405,8 +414,15 @@ impl Caller {
                 "correlator": cx.correlator,
             }),
         };
-        match cx.store.append_audit(&event).await {
-            Ok(_) => result,
+        let mut events = std::mem::take(
+            &mut *self
+                .decisions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        events.push(event);
+        match cx.store.append_audits(&events).await {
+            Ok(()) => result,
             Err(e) => {
                 tracing::error!(error = %e, action = op.action, "OGW-C001 audit write failed");
                 match result {

@@ -89,8 +89,14 @@ pub struct Query<'a> {
     pub context: &'a str,
 }
 
-/// Reads the consent, decides and records the decision. An unknown purpose is denied.
-pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> StoreResult<Decision> {
+/// Reads the consent and decides (an unknown purpose is denied); returns the decision with
+/// its audit record, for a caller that appends the record together with its own (one commit
+/// per API call instead of two).
+pub async fn judge(
+    store: &dyn Store,
+    q: &Query<'_>,
+    now: Timestamp,
+) -> StoreResult<(Decision, AuditEvent)> {
     let decision = match purpose_rule(q.purpose.as_str()) {
         Some(rule) => {
             let consent = store
@@ -106,22 +112,27 @@ pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> Store
             reason: "purpose not recognised by this operator",
         },
     };
-    store
-        .append_audit(&AuditEvent {
-            id: 0,
-            tenant: q.tenant.clone(),
-            at: now,
-            actor: q.client_id.to_string(),
-            action: "consent.decision".into(),
-            target: q.msisdn.to_string(),
-            outcome: if decision.granted { "allow" } else { "deny" }.into(),
-            reason: decision.reason.into(),
-            detail: serde_json::json!({
-                "purpose": q.purpose, "scopes": q.scopes, "context": q.context,
-                "legalBasis": decision.legal_basis, "status": decision.outcome,
-            }),
-        })
-        .await?;
+    let event = AuditEvent {
+        id: 0,
+        tenant: q.tenant.clone(),
+        at: now,
+        actor: q.client_id.to_string(),
+        action: "consent.decision".into(),
+        target: q.msisdn.to_string(),
+        outcome: if decision.granted { "allow" } else { "deny" }.into(),
+        reason: decision.reason.into(),
+        detail: serde_json::json!({
+            "purpose": q.purpose, "scopes": q.scopes, "context": q.context,
+            "legalBasis": decision.legal_basis, "status": decision.outcome,
+        }),
+    };
+    Ok((decision, event))
+}
+
+/// Reads the consent, decides and records the decision. An unknown purpose is denied.
+pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> StoreResult<Decision> {
+    let (decision, event) = judge(store, q, now).await?;
+    store.append_audit(&event).await?;
     Ok(decision)
 }
 

@@ -287,6 +287,14 @@ pub trait KeyStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, e: &AuditEvent) -> StoreResult<i64>;
+    /// Appends several events of one request; returns once all are durable. Stores with
+    /// group commit write them in one transaction instead of one commit each.
+    async fn append_audits(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        for e in events {
+            self.append_audit(e).await?;
+        }
+        Ok(())
+    }
     /// Newest first.
     async fn list_audit(
         &self,

@@ -1,0 +1,132 @@
+//! Synchronous point reads for the SQLite hot path (CAMARA calls, `/authorize`).
+//!
+//! sqlx runs every SQLite statement on a per-connection worker thread: a read costs two
+//! cross-thread wake-ups, which `bench/PERF.md` measured at ~60 % of all CPU under load
+//! while the SQL itself took ~1 %. An indexed point read takes a few microseconds, so the
+//! reads on the request path run right here on the calling thread, on a small set of
+//! read-only connections to the same file. WAL mode lets these readers run beside the
+//! writer, and each statement sees everything committed before it started, so a write
+//! made through the sqlx pool is visible to the next read, as before.
+//!
+//! Only reads go through here; every write stays on the sqlx pool.
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ogw_core::store::{StoreError, StoreResult};
+use rusqlite::types::{FromSql, ToSqlOutput, Value};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::rows::Val;
+
+/// Decodes one row read by column position (the order of the `*_cols!` lists).
+pub(crate) trait FastRow: Sized {
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// Enough connections that the runtime's workers rarely wait for one another.
+const READERS: usize = 4;
+/// Statements kept prepared per connection (the hot set is a handful).
+const STATEMENT_CACHE: usize = 32;
+
+pub(crate) struct FastReads {
+    readers: Vec<Mutex<Connection>>,
+    next: AtomicUsize,
+}
+
+impl FastReads {
+    /// Opens the readers on an existing database file (the sqlx pool has created it).
+    pub(crate) fn open(path: &Path, busy_timeout: Duration) -> StoreResult<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let readers = (0..READERS)
+            .map(|_| {
+                let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+                conn.busy_timeout(busy_timeout).map_err(backend)?;
+                // Belt and braces: nothing written through these connections, ever.
+                conn.pragma_update(None, "query_only", true)
+                    .map_err(backend)?;
+                conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                Ok(Mutex::new(conn))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Self {
+            readers,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs `f` on a free reader; waits for one only when all are busy.
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> StoreResult<T> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        for i in 0..n {
+            if let Ok(conn) = self.readers[(start + i) % n].try_lock() {
+                return f(&conn).map_err(backend);
+            }
+        }
+        let conn = self.readers[start % n]
+            .lock()
+            .map_err(|_| StoreError::Backend("SQLite reader poisoned".into()))?;
+        f(&conn).map_err(backend)
+    }
+
+    /// The first row, if any.
+    pub(crate) fn row<R: FastRow>(&self, sql: &str, args: Vec<Val>) -> StoreResult<Option<R>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            bind(&mut stmt, &args)?;
+            let mut rows = stmt.raw_query();
+            rows.next()?.map(R::read).transpose()
+        })
+    }
+
+    /// The first column of the single row an aggregate returns.
+    pub(crate) fn scalar_one<T: FromSql>(&self, sql: &str, args: Vec<Val>) -> StoreResult<T> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            bind(&mut stmt, &args)?;
+            let mut rows = stmt.raw_query();
+            match rows.next()? {
+                Some(row) => row.get(0),
+                None => Err(rusqlite::Error::QueryReturnedNoRows),
+            }
+        })
+    }
+}
+
+/// Binds `$N` by its number, as sqlx does, so one SQL text serves both drivers even when a
+/// statement names its parameters out of order.
+fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Val]) -> rusqlite::Result<()> {
+    for i in 1..=stmt.parameter_count() {
+        let n = stmt
+            .parameter_name(i)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|d| d.parse::<usize>().ok())
+            .unwrap_or(i);
+        let v = args
+            .get(n - 1)
+            .ok_or(rusqlite::Error::InvalidParameterCount(n, args.len()))?;
+        stmt.raw_bind_parameter(i, to_sql(v))?;
+    }
+    Ok(())
+}
+
+fn to_sql(v: &Val) -> ToSqlOutput<'_> {
+    match v {
+        Val::Text(Some(s)) => ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(s.as_bytes())),
+        Val::Int(Some(i)) => ToSqlOutput::Owned(Value::Integer(*i)),
+        Val::Text(None) | Val::Int(None) => ToSqlOutput::Owned(Value::Null),
+    }
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    match e {
+        e @ (rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)) => StoreError::Corrupt(e.to_string()),
+        e => StoreError::Backend(e.to_string()),
+    }
+}
