@@ -35,6 +35,8 @@ pub struct Settings {
     pub msisdn_header: Option<String>,
     /// Legal retention window for SIM change history; None = unlimited.
     pub sim_swap_retention_days: Option<i64>,
+    /// Algorithm of the tokens we sign (access and ID tokens).
+    pub token_alg: crate::oauth::keys::TokenAlg,
 }
 
 impl Settings {
@@ -52,6 +54,7 @@ impl Settings {
             session_idle_timeout: None,
             msisdn_header: None,
             sim_swap_retention_days: None,
+            token_alg: crate::oauth::keys::TokenAlg::RS256,
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use ogw_core::domain::TenantId;
+use ogw_core::oauth::keys::TokenAlg;
 use ogw_core::settings::IdentifierPolicy;
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,9 @@ pub struct Config {
     /// Header enrichment: the request header in which a trusted proxy names the device's
     /// MSISDN at /authorize (e.g. `X-MSISDN`); unset = off. Ignored from other peers.
     pub msisdn_header: Option<String>,
+    /// Signature algorithm of the tokens we issue: `RS256` (default) or `ES256`. Changing it
+    /// rotates the signing key at start; the old key stays published until its tokens expire.
+    pub token_alg: TokenAlg,
     /// RADIUS accounting listener (`[radius]`); absent = off.
     pub radius: Option<RadiusConfig>,
 }
@@ -132,6 +136,7 @@ impl Default for Config {
             session_idle_timeout_secs: None,
             sim_swap_retention_days: None,
             msisdn_header: None,
+            token_alg: TokenAlg::RS256,
             radius: None,
         }
     }

@@ -126,7 +126,13 @@ impl App {
         settings.msisdn_header = cfg.msisdn_header.as_ref().map(|h| h.to_ascii_lowercase());
         settings.sim_swap_retention_days = cfg.sim_swap_retention_days;
 
-        let keys = Arc::new(KeyProvider::load_or_init(store.clone(), clock.now()).await?);
+        settings.token_alg = cfg.token_alg;
+        // A key retired by a `token_alg` change stays published as long as tokens it signed live.
+        let publish_for = settings.access_token_ttl.max(settings.id_token_ttl);
+        let keys = Arc::new(
+            KeyProvider::load_with_alg(store.clone(), cfg.token_alg, clock.now(), publish_for)
+                .await?,
+        );
         let tokens = TokenService::new(keys, &settings.issuer, SubjectCodec::new(&secret));
         let state = AppState {
             store,

@@ -226,6 +226,7 @@ async fn main() -> anyhow::Result<()> {
             let now = chrono::Utc::now();
             let kid = ogw_core::oauth::keys::rotate(
                 store.as_ref(),
+                cfg.token_alg,
                 now,
                 chrono::Duration::seconds(publish_for_secs),
             )

@@ -505,8 +505,19 @@ impl KeyStore for MemStore {
     async fn list_signing_keys(&self, _: Timestamp) -> StoreResult<Vec<SigningKey>> {
         Ok(self.with(|i| i.keys.clone()))
     }
-    async fn retire_signing_key(&self, _: &str, _: Timestamp, _: Timestamp) -> StoreResult<()> {
-        unsupported()
+    async fn retire_signing_key(
+        &self,
+        kid: &str,
+        at: Timestamp,
+        publish_until: Timestamp,
+    ) -> StoreResult<()> {
+        self.with(|i| {
+            for k in i.keys.iter_mut().filter(|k| k.kid == kid) {
+                k.retired_at = Some(at);
+                k.publish_until = Some(publish_until);
+            }
+        });
+        Ok(())
     }
 }
 

@@ -64,7 +64,7 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "backchannel_token_delivery_modes_supported": ["poll"],
         "backchannel_user_code_parameter_supported": false,
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": [settings.token_alg.as_str()],
         "token_endpoint_auth_methods_supported": auth_methods,
         "token_endpoint_auth_signing_alg_values_supported": ASYMMETRIC_ALG_NAMES,
         "introspection_endpoint_auth_methods_supported": auth_methods,

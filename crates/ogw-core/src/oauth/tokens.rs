@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::Validation;
 use serde::{Deserialize, Serialize};
 
 use super::keys::KeyProvider;
@@ -163,12 +163,12 @@ impl TokenService {
         self.sign("JWT", claims)
     }
 
-    /// RFC 7515 compact JWS, RS256 (RFC 7518 §3.3), signed with AWS-LC: signing is the
-    /// dominant cost of `/token`, and AWS-LC does it in less than half ring's time.
+    /// RFC 7515 compact JWS with the active key (RS256 or ES256, RFC 7518 §3.3/§3.4),
+    /// signed with AWS-LC from a key parsed once: signing is the dominant cost of `/token`.
     fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> Result<String, TokenError> {
         let ring = self.keys.current();
         let err = |e: &dyn std::fmt::Display| TokenError::Sign(e.to_string());
-        let header = serde_json::json!({"typ": typ, "alg": "RS256", "kid": ring.active_kid});
+        let header = serde_json::json!({"typ": typ, "alg": ring.active_alg.as_str(), "kid": ring.active_kid});
         let header = serde_json::to_vec(&header).map_err(|e| err(&e))?;
         let claims = serde_json::to_vec(claims).map_err(|e| err(&e))?;
         let mut jws = format!(
@@ -176,14 +176,9 @@ impl TokenService {
             URL_SAFE_NO_PAD.encode(header),
             URL_SAFE_NO_PAD.encode(claims)
         );
-        let mut sig = vec![0u8; ring.signer.public_modulus_len()];
-        ring.signer
-            .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &self.rng,
-                jws.as_bytes(),
-                &mut sig,
-            )
+        let sig = ring
+            .signer
+            .sign(&self.rng, jws.as_bytes())
             .map_err(|e| err(&e))?;
         jws.push('.');
         jws.push_str(&URL_SAFE_NO_PAD.encode(sig));
@@ -203,18 +198,22 @@ impl TokenService {
             }
         }
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
-        if header.alg != Algorithm::RS256
-            || !header
-                .typ
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
+        if !header
+            .typ
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
         {
             return Err(TokenError::Invalid);
         }
         let ring = self.keys.current();
         let kid = header.kid.as_deref().ok_or(TokenError::Invalid)?;
-        let key = ring.decoding.get(kid).ok_or(TokenError::Invalid)?;
-        let mut v = Validation::new(Algorithm::RS256);
+        let verifier = ring.decoding.get(kid).ok_or(TokenError::Invalid)?;
+        // The key decides the algorithm, never the header alone (no algorithm confusion).
+        if header.alg != verifier.alg {
+            return Err(TokenError::Invalid);
+        }
+        let key = &verifier.key;
+        let mut v = Validation::new(verifier.alg);
         v.set_issuer(&[&*self.issuer]);
         v.validate_aud = false;
         // Expiry is checked below against the injected clock.
@@ -241,8 +240,9 @@ impl TokenService {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::oauth::keys::generate_rsa_key;
+    use crate::oauth::keys::{generate_key, generate_rsa_key, TokenAlg};
     use crate::store::{KeyStore, SigningKey, StoreResult};
+    use jsonwebtoken::Algorithm;
 
     /// One fixed key.
     struct OneKey(SigningKey);
@@ -302,5 +302,73 @@ mod tests {
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
         assert!(svc.verify_access(&tampered, now).is_err());
+    }
+
+    /// ES256: the JWS is r || s (64 bytes), verifies with jsonwebtoken against the published
+    /// JWK, and a token whose header claims another algorithm than its key is refused.
+    #[tokio::test]
+    async fn es256_tokens_verify_and_alg_follows_the_key() {
+        let now = chrono::Utc::now();
+        let key = generate_key(TokenAlg::ES256, now).unwrap();
+        assert_eq!(key.public_jwk["crv"], "P-256");
+        let keys = KeyProvider::load_or_init(Arc::new(OneKey(key.clone())), now)
+            .await
+            .unwrap();
+        let svc = TokenService::new(
+            Arc::new(keys),
+            "https://op.example",
+            SubjectCodec::new(b"s"),
+        );
+        let token = svc.sign_access(&claims(now)).unwrap();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(header.alg, Algorithm::ES256);
+        let sig = token.rsplit('.').next().unwrap();
+        assert_eq!(URL_SAFE_NO_PAD.decode(sig).unwrap().len(), 64);
+        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.public_jwk.clone()).unwrap();
+        let mut v = Validation::new(Algorithm::ES256);
+        v.validate_aud = false;
+        let decoded = jsonwebtoken::decode::<AccessClaims>(
+            &token,
+            &jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap(),
+            &v,
+        )
+        .unwrap();
+        assert_eq!(decoded.claims, claims(now));
+        assert_eq!(svc.verify_access(&token, now).unwrap(), claims(now));
+        // Same payload and signature under an RS256 header: refused before any cache entry.
+        let mut parts = token.split('.');
+        let (_, body, sig) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+        let forged_header = serde_json::json!({"typ": "at+jwt", "alg": "RS256", "kid": key.kid});
+        let forged = format!(
+            "{}.{body}.{sig}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged_header).unwrap())
+        );
+        assert_eq!(svc.verify_access(&forged, now), Err(TokenError::Invalid));
+    }
+
+    /// Changing `token_alg` rotates to a key of the new algorithm; the old key stays published.
+    #[tokio::test]
+    async fn changing_the_algorithm_rotates_the_key() {
+        use crate::camara::testkit::MemStore;
+        let now = chrono::Utc::now();
+        let store: Arc<MemStore> = Arc::new(MemStore::default());
+        let rs = KeyProvider::load_or_init(store.clone(), now).await.unwrap();
+        assert_eq!(rs.current().active_alg, TokenAlg::RS256);
+        let old_kid = rs.current().active_kid.clone();
+        let es = KeyProvider::load_with_alg(
+            store.clone(),
+            TokenAlg::ES256,
+            now,
+            chrono::Duration::hours(2),
+        )
+        .await
+        .unwrap();
+        let ring = es.current();
+        assert_eq!(ring.active_alg, TokenAlg::ES256);
+        assert!(
+            ring.decoding.contains_key(&old_kid),
+            "old key still published"
+        );
+        assert_eq!(ring.jwks["keys"].as_array().unwrap().len(), 2);
     }
 }

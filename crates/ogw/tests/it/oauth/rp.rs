@@ -116,3 +116,71 @@ async fn openidconnect_rp_discovery_client_credentials_code_and_ciba() {
     assert_eq!(id.issuer().as_str(), app.state.settings.issuer);
     assert!(ciba.access_token().secret().starts_with("ey"));
 }
+
+/// `token_alg = "ES256"`: discovery advertises it, the JWKS publishes a P-256 key, the RP
+/// verifies the ID token with it, and the ES256 access token works at a CAMARA API.
+#[tokio::test]
+async fn openidconnect_rp_verifies_es256_tokens() {
+    let app = spawn_app_with(|c| c.token_alg = ogw_core::oauth::keys::TokenAlg::ES256).await;
+    let http = rp_http();
+    let issuer = IssuerUrl::new(app.state.settings.issuer.clone()).unwrap();
+    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+        .await
+        .expect("discovery and JWKS");
+    let jwks: Value = http
+        .get(app.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["kty"], "EC");
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(demo::CLIENT_ID.into()),
+        Some(ClientSecret::new(demo::CLIENT_SECRET.into())),
+    )
+    .set_redirect_uri(RedirectUrl::new("https://app.example/cb".into()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _csrf, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new(FRAUD.into()))
+        .add_scope(Scope::new("sim-swap:check".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let res = http.get(url).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let code = super::authorize::query_of(&location)
+        .get("code")
+        .cloned()
+        .expect("code");
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("code exchange");
+    tokens
+        .id_token()
+        .expect("id_token")
+        .claims(&client.id_token_verifier(), &nonce)
+        .expect("ES256 id_token verifies against the JWKS");
+    let access = tokens.access_token().secret();
+    assert_eq!(header(access)["alg"], "ES256");
+    let check = http
+        .post(app.url("/sim-swap/v2/check"))
+        .bearer_auth(access)
+        .json(&serde_json::json!({"maxAge": 240}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 200, "{:?}", check.text().await);
+}

@@ -564,9 +564,14 @@ async fn key_rotation_keeps_old_tokens_verifiable() {
     let app = spawn_app().await;
     let old = cc_token(&app, "sim-swap:check").await;
     let now = chrono::Utc::now();
-    ogw_core::oauth::keys::rotate(app.state.store.as_ref(), now, chrono::Duration::days(2))
-        .await
-        .unwrap();
+    ogw_core::oauth::keys::rotate(
+        app.state.store.as_ref(),
+        ogw_core::oauth::keys::TokenAlg::RS256,
+        now,
+        chrono::Duration::days(2),
+    )
+    .await
+    .unwrap();
     app.state.tokens.keys().reload(now).await.unwrap();
     let jwks: Value = app
         .http
