@@ -11,7 +11,7 @@ DURATION="${DURATION:-8}"
 SUBSCRIBERS="${SUBSCRIBERS:-10000}"
 BIN="${CARGO_TARGET_DIR:-target}/release"
 OUT="${OUT:-bench/RESULTS.md}"
-OGW=127.0.0.1:9100 BASE=127.0.0.1:9200 PEER_JWT=127.0.0.1:9300 PEER_OPAQUE=127.0.0.1:9301
+OGW=127.0.0.1:9100 OGW_ES=127.0.0.1:9101 BASE=127.0.0.1:9200 PEER_JWT=127.0.0.1:9300 PEER_OPAQUE=127.0.0.1:9301
 TMP=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
@@ -28,10 +28,13 @@ cargo build --release -q -p ogw -p ogw-bench-baseline
 wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 "$BIN/ogw" serve --demo --listen "$OGW" --data-dir "$TMP/ogw" --log-format json >"$TMP/ogw.log" 2>&1 &
 OGW_PID=$!; PIDS+=("$OGW_PID")
+# The same server with token_alg = ES256 (its own data dir), for the ES256 /token targets.
+OGW_TOKEN_ALG=ES256 "$BIN/ogw" serve --demo --listen "$OGW_ES" --data-dir "$TMP/ogw-es" --log-format json >"$TMP/ogw-es.log" 2>&1 &
+PIDS+=($!)
 "$BIN/ogw-bench-baseline" "$BASE" & PIDS+=($!)
 (cd bench/peer && PORT=9300 TOKEN_FORMAT=jwt exec node server.mjs >"$TMP/peer-jwt.log" 2>&1) & PIDS+=($!)
 (cd bench/peer && PORT=9301 TOKEN_FORMAT=opaque exec node server.mjs >"$TMP/peer-opaque.log" 2>&1) & PIDS+=($!)
-wait_http "http://$OGW/health"; wait_http "http://$PEER_JWT/.well-known/openid-configuration"
+wait_http "http://$OGW/health"; wait_http "http://$OGW_ES/health"; wait_http "http://$PEER_JWT/.well-known/openid-configuration"
 wait_http "http://$PEER_OPAQUE/.well-known/openid-configuration"
 sleep 0.5
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
@@ -88,6 +91,7 @@ CC_BODY='grant_type=client_credentials&scope=sim-swap:check'
 FORM=application/x-www-form-urlencoded
 for c in 1 16; do
   BODY=$CC_BODY CTYPE=$FORM AUTH=$BASIC run "tok_ogw_$c" "/token client_credentials — ogw (RS256 JWT)" "$c" "http://$OGW/token" post.lua
+  BODY=$CC_BODY CTYPE=$FORM AUTH=$BASIC run "tok_es_$c" "/token client_credentials — ogw (ES256 JWT)" "$c" "http://$OGW_ES/token" post.lua
   BODY=$CC_BODY CTYPE=$FORM AUTH=$BASIC run "tok_jwt_$c" "/token client_credentials — oidc-provider JWT" "$c" "http://$PEER_JWT/token" post.lua
   BODY=$CC_BODY CTYPE=$FORM AUTH=$BASIC run "tok_opq_$c" "/token client_credentials — oidc-provider opaque" "$c" "http://$PEER_OPAQUE/token" post.lua
 done
@@ -113,6 +117,8 @@ TARGETS=()
 target() { TARGETS+=("| $1 | $2 | $3 $4 | $(verdict "$2" "$4" "$3") |"); }
 target "ogw /token RS256 ÷ oidc-provider JWT (c=16)" "$(ratio "${RPS[tok_ogw_16]}" "${RPS[tok_jwt_16]}")" ">=" 2
 target "ogw /token RS256 ÷ 2-core RSA-2048 sign limit (c=16)" "$(ratio "${RPS[tok_ogw_16]}" "$(awk -v s="$RSA_SIGN" 'BEGIN{print 2*s}')")" ">=" 0.6
+target "ogw /token ES256 ÷ oidc-provider JWT (c=16)" "$(ratio "${RPS[tok_es_16]}" "${RPS[tok_jwt_16]}")" ">=" 5
+target "ogw /token ES256 ÷ oidc-provider opaque (c=16)" "$(ratio "${RPS[tok_es_16]}" "${RPS[tok_opq_16]}")" ">=" 2.5
 target "SIM swap ogw ÷ bare axum, req/s (c=16)" "$(ratio "${RPS[swap_ogw_16]}" "${RPS[swap_base_16]}")" ">=" 0.5
 target "SIM swap ogw ÷ bare axum, p99 (c=16)" "$(ratio "${P99[swap_ogw_16]}" "${P99[swap_base_16]}")" "<=" 2
 target "SIM swap ogw c=64 ÷ c=16, req/s" "$(ratio "${RPS[swap_ogw_64]}" "${RPS[swap_ogw_16]}")" ">=" 1

@@ -130,3 +130,75 @@ fn backend(e: rusqlite::Error) -> StoreError {
         e => StoreError::Backend(e.to_string()),
     }
 }
+
+/// SQLite's audit group commit on a thread of its own: it takes whatever is queued (up to
+/// `AUDIT_BATCH`), inserts it in one transaction and answers each caller with its id. Same
+/// contract as the pool writer (a caller is answered only once its event is committed; a
+/// failed batch is retried event by event; queued events are written before the thread
+/// ends, when the store is dropped), without a driver thread hand-off per statement.
+pub(crate) fn spawn_audit_writer(
+    path: &Path,
+    busy_timeout: Duration,
+    mut rx: tokio::sync::mpsc::Receiver<crate::AuditJob>,
+) -> StoreResult<()> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.busy_timeout(busy_timeout).map_err(backend)?;
+    // Per connection, as the pool's: WAL (already set on the file) + NORMAL is durable
+    // against process crashes and keeps commits off the fsync path.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(backend)?;
+    std::thread::Builder::new()
+        .name("ogw-audit".into())
+        .spawn(move || {
+            let mut conn = conn;
+            let mut batch = Vec::with_capacity(crate::AUDIT_BATCH);
+            while let Some(job) = rx.blocking_recv() {
+                batch.push(job);
+                while batch.len() < crate::AUDIT_BATCH {
+                    match rx.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                match insert_events(&mut conn, batch.iter().map(|(e, _)| e)) {
+                    Ok(ids) => {
+                        for ((_, reply), id) in batch.drain(..).zip(ids) {
+                            let _ = reply.send(Ok(id));
+                        }
+                    }
+                    // One bad event must not fail its neighbours: retry alone.
+                    Err(_) => {
+                        for (event, reply) in batch.drain(..) {
+                            let one = insert_events(&mut conn, std::iter::once(&event));
+                            let _ = reply.send(one.map(|ids| ids.first().copied().unwrap_or(0)));
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(|e| StoreError::Backend(format!("starting the audit writer: {e}")))?;
+    Ok(())
+}
+
+/// Inserts `events` in one transaction; returns their ids in order.
+fn insert_events<'a>(
+    conn: &mut Connection,
+    events: impl Iterator<Item = &'a ogw_core::store::AuditEvent>,
+) -> StoreResult<Vec<i64>> {
+    let tx = conn.transaction().map_err(backend)?;
+    let mut ids = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(crate::AUDIT_INSERT).map_err(backend)?;
+        for event in events {
+            bind(&mut stmt, &crate::rows::audit_args(event)?).map_err(backend)?;
+            let mut rows = stmt.raw_query();
+            let id: i64 = match rows.next().map_err(backend)? {
+                Some(row) => row.get(0).map_err(backend)?,
+                None => return Err(StoreError::Backend("audit insert returned no id".into())),
+            };
+            ids.push(id);
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(ids)
+}

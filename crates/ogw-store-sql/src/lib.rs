@@ -86,9 +86,12 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         .await
         .map_err(db_err)?;
     let fast = fast::FastReads::open(&path, SQLITE_BUSY_TIMEOUT)?;
+    let audit = sqlite::AuditWriter::with_consumer(|rx| {
+        fast::spawn_audit_writer(&path, SQLITE_BUSY_TIMEOUT, rx)
+    })?;
     tracing::info!(backend = "sqlite", path = %path.display(), "store opened");
     Ok(sqlite::SqliteStore {
-        audit: sqlite::AuditWriter::start(pool.clone()),
+        audit,
         pool,
         cache: cache::ReadCache::new(),
         fast: Some(fast),
@@ -164,6 +167,19 @@ fn page_limit(limit: i64) -> i64 {
     }
 }
 
+/// One audit event handed to a store's writer, and where its id (or error) goes once committed.
+type AuditJob = (
+    ogw_core::store::AuditEvent,
+    tokio::sync::oneshot::Sender<StoreResult<i64>>,
+);
+
+/// The audit insert, shared by the sqlx writer and SQLite's writer thread.
+const AUDIT_INSERT: &str = concat!(
+    "INSERT INTO audit_events (",
+    audit_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+);
+
 /// Expands the `Store` implementation for one sqlx backend, in module `$module`.
 macro_rules! sql_store {
     ($module:ident, $store:ident, $db:ty, $backend:literal, $migrator:ident) => {
@@ -187,7 +203,7 @@ macro_rules! sql_store {
                 pub(crate) fast: Option<crate::fast::FastReads>,
             }
 
-            type AuditJob = (AuditEvent, tokio::sync::oneshot::Sender<StoreResult<i64>>);
+            use crate::AuditJob;
 
             /// Group commit of the audit log: callers hand their event to one writer task
             /// and wait for its id; the task writes whatever is queued (up to
@@ -202,6 +218,19 @@ macro_rules! sql_store {
             }
 
             impl AuditWriter {
+                /// A writer whose events `consume` commits (SQLite: a thread of its own).
+                // Each backend uses one of the two constructors.
+                #[allow(dead_code)]
+                pub(crate) fn with_consumer(
+                    consume: impl FnOnce(tokio::sync::mpsc::Receiver<AuditJob>) -> StoreResult<()>,
+                ) -> StoreResult<Self> {
+                    let (tx, rx) = tokio::sync::mpsc::channel::<AuditJob>(crate::AUDIT_QUEUE);
+                    consume(rx)?;
+                    Ok(Self { tx })
+                }
+
+                /// A writer task committing through the pool (PostgreSQL).
+                #[allow(dead_code)]
                 pub(crate) fn start(pool: sqlx::Pool<Db>) -> Self {
                     let (tx, mut rx) = tokio::sync::mpsc::channel::<AuditJob>(crate::AUDIT_QUEUE);
                     tokio::spawn(async move {
@@ -254,11 +283,7 @@ macro_rules! sql_store {
                 }
             }
 
-            const AUDIT_INSERT: &str = concat!(
-                "INSERT INTO audit_events (",
-                audit_cols!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
-            );
+            use crate::AUDIT_INSERT;
 
             async fn insert_audit(pool: &sqlx::Pool<Db>, e: &AuditEvent) -> StoreResult<i64> {
                 scalar_one(pool, AUDIT_INSERT, audit_args(e)?).await
