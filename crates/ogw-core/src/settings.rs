@@ -31,7 +31,8 @@ pub struct Settings {
     /// IP sessions without accounting activity for this long no longer authenticate; None = never expire.
     pub session_idle_timeout: Option<Duration>,
     /// Header enrichment: the header in which a trusted proxy names the device's MSISDN at
-    /// /authorize (lower-case, e.g. `x-msisdn`); None = off. Only read from `trusted_proxies`.
+    /// /authorize, the consent pages and /my (lower-case, e.g. `x-msisdn`); None = off. Only
+    /// read from `trusted_proxies`.
     pub msisdn_header: Option<String>,
     /// Legal retention window for SIM change history; None = unlimited.
     pub sim_swap_retention_days: Option<i64>,

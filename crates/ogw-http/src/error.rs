@@ -136,6 +136,9 @@ pub struct CamaraError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// A 401 about DPoP: the `error` of its `DPoP` challenge (RFC 9449 §7.1) instead of the
+    /// `Bearer` one.
+    pub dpop_error: Option<&'static str>,
 }
 
 impl CamaraError {
@@ -144,6 +147,7 @@ impl CamaraError {
             status,
             code,
             message: message.into(),
+            dpop_error: None,
         }
     }
     pub fn invalid_argument(m: impl Into<String>) -> Self {
@@ -187,10 +191,17 @@ impl IntoResponse for CamaraError {
         )
             .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Bearer realm="ogw", error="invalid_token""#),
-            );
+            let challenge = match self.dpop_error {
+                // RFC 9449 §7.1: the algorithms proofs may use.
+                Some(error) => HeaderValue::from_str(&format!(
+                    r#"DPoP realm="ogw", error="{error}", algs="{}""#,
+                    ogw_core::oauth::dpop::SIGNING_ALGS.join(" ")
+                ))
+                .unwrap_or_else(|_| HeaderValue::from_static("DPoP")),
+                None => HeaderValue::from_static(r#"Bearer realm="ogw", error="invalid_token""#),
+            };
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
         }
         res
     }
@@ -206,6 +217,14 @@ impl From<StoreError> for CamaraError {
 impl From<ApiError> for CamaraError {
     fn from(e: ApiError) -> Self {
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        Self::new(status, e.code(), e.to_string())
+        let mut out = Self::new(status, e.code(), e.to_string());
+        if let ApiError::DpopUnauthenticated { invalid_proof, .. } = e {
+            out.dpop_error = Some(if invalid_proof {
+                "invalid_dpop_proof"
+            } else {
+                "invalid_token"
+            });
+        }
+        out
     }
 }

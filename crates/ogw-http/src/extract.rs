@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 
 use ogw_core::domain::PhoneNumber;
+use ogw_core::network::device::DeviceEvidence;
 use ogw_core::settings::Settings;
 
 use crate::error::OAuthError;
@@ -123,6 +124,29 @@ impl FromRequestParts<AppState> for DeviceAddress {
             }
         }
         Ok(Self(peer))
+    }
+}
+
+/// How the device of a subscriber-facing request (`/authorize`, consent pages, `/my`) is
+/// identified: the MSISDN of the enrichment header when a trusted proxy sent one (it wins
+/// over `X-Forwarded-For`), else the [`DeviceAddress`]. A header from any other peer, or a
+/// malformed or repeated one, is ignored: the address decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device(pub DeviceEvidence);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = OAuthError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let EnrichedMsisdn(enriched) = EnrichedMsisdn::from_request_parts(parts, state).await?;
+        if let Some(msisdn) = enriched {
+            return Ok(Self(DeviceEvidence::Msisdn(msisdn)));
+        }
+        let DeviceAddress(ip) = DeviceAddress::from_request_parts(parts, state).await?;
+        Ok(Self(DeviceEvidence::Ip(ip)))
     }
 }
 

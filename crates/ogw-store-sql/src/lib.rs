@@ -469,7 +469,7 @@ macro_rules! sql_store {
                         "INSERT INTO applications (",
                         application_cols!(),
                         ") VALUES \
-                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                     );
                     let r = exec(&self.pool, sql, application_args(a)?).await.map(drop);
                     self.cache.invalidate();
@@ -519,7 +519,8 @@ macro_rules! sql_store {
                     let sql = "UPDATE applications SET name = $3, secret_hash = $4, \
                                auth_methods = $5, public_key_pem = $6, jwks = $7, \
                                redirect_uris = $8, grant_types = $9, allowed_scopes = $10, \
-                               allowed_purposes = $11, require_pkce = $12, status = $13 \
+                               allowed_purposes = $11, require_pkce = $12, status = $13, \
+                               dpop_bound_access_tokens = $15 \
                                WHERE client_id = $1 AND tenant_id = $2";
                     let r = exec(&self.pool, sql, application_args(a)?).await;
                     self.cache.invalidate();

@@ -180,7 +180,7 @@ macro_rules! application_cols {
     () => {
         "client_id, tenant_id, name, secret_hash, auth_methods, public_key_pem, jwks, \
          redirect_uris, grant_types, allowed_scopes, allowed_purposes, require_pkce, status, \
-         created_at"
+         created_at, dpop_bound_access_tokens"
     };
 }
 macro_rules! capability_cols {
@@ -274,6 +274,7 @@ pub(crate) fn application_args(a: &Application) -> StoreResult<Vec<Val>> {
         a.require_pkce,
         a.status.as_str(),
         &a.created_at,
+        a.dpop_bound_access_tokens,
     ])
 }
 
@@ -482,6 +483,7 @@ pub(crate) struct ApplicationRow {
     require_pkce: i64,
     status: String,
     created_at: i64,
+    dpop_bound_access_tokens: i64,
 }
 
 impl TryFrom<ApplicationRow> for Application {
@@ -500,6 +502,10 @@ impl TryFrom<ApplicationRow> for Application {
             allowed_scopes: from_json(&r.allowed_scopes, "applications.allowed_scopes")?,
             allowed_purposes: from_json(&r.allowed_purposes, "applications.allowed_purposes")?,
             require_pkce: flag(r.require_pkce, "applications.require_pkce")?,
+            dpop_bound_access_tokens: flag(
+                r.dpop_bound_access_tokens,
+                "applications.dpop_bound_access_tokens",
+            )?,
             status: kind(&r.status, AppStatus::parse, "applications.status")?,
             created_at: ts(r.created_at)?,
         })

@@ -193,6 +193,7 @@ fn app(tenant: &str, client_id: &str) -> Application {
         allowed_scopes: scopes(&["openid", "sim-swap:check"]),
         allowed_purposes: vec![purpose("dpv:FraudPreventionAndDetection")],
         require_pkce: true,
+        dpop_bound_access_tokens: true,
         status: AppStatus::Active,
         created_at: t0(),
     }
@@ -495,6 +496,7 @@ mod cases {
         minimal.allowed_scopes = vec![];
         minimal.allowed_purposes = vec![];
         minimal.require_pkce = false;
+        minimal.dpop_bound_access_tokens = false;
         s.create_application(&minimal).await.unwrap();
         s.create_application(&app("beta", "app-2")).await.unwrap();
         assert_eq!(
@@ -508,6 +510,7 @@ mod cases {
         u.jwks = None;
         u.status = AppStatus::Disabled;
         u.require_pkce = false;
+        u.dpop_bound_access_tokens = false;
         u.allowed_scopes = scopes(&["openid"]);
         s.update_application(&u).await.unwrap();
         assert_eq!(

@@ -49,7 +49,8 @@ pub struct Config {
     /// Legal retention window of SIM change history in days; unset = unlimited.
     pub sim_swap_retention_days: Option<i64>,
     /// Header enrichment: the request header in which a trusted proxy names the device's
-    /// MSISDN at /authorize (e.g. `X-MSISDN`); unset = off. Ignored from other peers.
+    /// MSISDN at /authorize, the consent pages and /my (e.g. `X-MSISDN`); unset = off.
+    /// Ignored from other peers.
     pub msisdn_header: Option<String>,
     /// Signature algorithm of the tokens we issue: `RS256` (default) or `ES256`. Changing it
     /// rotates the signing key at start; the old key stays published until its tokens expire.

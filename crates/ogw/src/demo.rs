@@ -151,6 +151,7 @@ pub async fn seed(store: &dyn Store, pepper: &Pepper, now: Timestamp) -> anyhow:
             allowed_scopes: all_scopes.clone(),
             allowed_purposes: all_purposes.clone(),
             require_pkce: false,
+            dpop_bound_access_tokens: false,
             status: AppStatus::Active,
             created_at: now,
         })

@@ -73,9 +73,29 @@ pub struct Caller {
 }
 
 fn unauthenticated(why: &str) -> ApiError {
-    ApiError::Unauthenticated(format!(
+    ApiError::Unauthenticated(message(why))
+}
+
+fn message(why: &str) -> String {
+    format!(
         "Request not authenticated due to missing, invalid, or expired credentials: {why}. A new authentication is required."
-    ))
+    )
+}
+
+/// A 401 answered with a `DPoP` challenge (RFC 9449 §7.1): the request must use DPoP.
+fn dpop_needed(why: &str) -> ApiError {
+    ApiError::DpopUnauthenticated {
+        message: message(why),
+        invalid_proof: false,
+    }
+}
+
+/// A 401 answered with a `DPoP` challenge, error `invalid_dpop_proof` (RFC 9449 §7.1).
+fn bad_proof(why: &str) -> ApiError {
+    ApiError::DpopUnauthenticated {
+        message: message(why),
+        invalid_proof: true,
+    }
 }
 
 /// Step 1: the bearer token (already taken from `Authorization`, scheme case-insensitive).
@@ -114,7 +134,7 @@ async fn check_binding(
 ) -> Result<(), ApiError> {
     let (cnf, dpop) = match (&claims.cnf, dpop) {
         (None, None) => return Ok(()),
-        (Some(_), None) => return Err(unauthenticated(
+        (Some(_), None) => return Err(dpop_needed(
             "the access token is DPoP-bound; send it as 'Authorization: DPoP' with a DPoP proof",
         )),
         (None, Some(_)) => {
@@ -126,21 +146,21 @@ async fn check_binding(
     };
     let proof = dpop
         .proof
-        .ok_or_else(|| unauthenticated("a DPoP proof is required"))?;
+        .ok_or_else(|| bad_proof("a DPoP proof is required"))?;
     let expect = dpop::Expect {
         method: dpop.method,
         url: dpop.url,
         access_token: Some(token),
     };
     let p = dpop::verify(proof, &expect, cx.now)
-        .map_err(|r| unauthenticated(&format!("invalid DPoP proof: {r}")))?;
+        .map_err(|r| bad_proof(&format!("invalid DPoP proof: {r}")))?;
     if p.jkt != cnf.jkt {
-        return Err(unauthenticated(
+        return Err(bad_proof(
             "the DPoP proof is not signed by the key the token is bound to",
         ));
     }
     if !dpop::use_once(cx.store, tenant, &p).await? {
-        return Err(unauthenticated("the DPoP proof was already used"));
+        return Err(bad_proof("the DPoP proof was already used"));
     }
     Ok(())
 }
@@ -172,6 +192,13 @@ async fn authenticate_presented(
         .await?
         .filter(|a| a.tenant == tenant && a.status == AppStatus::Active)
         .ok_or_else(|| unauthenticated("the application is unknown or disabled"))?;
+    // RFC 9449 §5.2: an application that requires DPoP has only bound tokens; an unbound one
+    // (issued before the switch was turned on) stops working.
+    if app.dpop_bound_access_tokens && claims.cnf.is_none() {
+        return Err(dpop_needed(
+            "this application requires DPoP-bound access tokens; obtain one with a DPoP proof",
+        ));
+    }
     match cx.store.get_tenant(&tenant).await? {
         Some(t) if t.status == TenantStatus::Active => {}
         Some(_) => {

@@ -13,6 +13,14 @@ pub enum ApiError {
     /// 401: no, malformed, expired, revoked or otherwise unusable access token.
     #[error("{0}")]
     Unauthenticated(String),
+    /// 401 about DPoP (RFC 9449 §7.1): the token must be presented with the `DPoP` scheme and
+    /// a valid proof. Answered with a `DPoP` challenge; `invalid_proof` picks its error code
+    /// (`invalid_dpop_proof`, else `invalid_token`).
+    #[error("{message}")]
+    DpopUnauthenticated {
+        message: String,
+        invalid_proof: bool,
+    },
     /// 403: scope missing, capability not allowed, consent refused.
     #[error("{0}")]
     PermissionDenied(String),
@@ -91,7 +99,7 @@ impl ApiError {
         use ApiError::*;
         match self {
             InvalidArgument(_) | OutOfRange(_) => 400,
-            Unauthenticated(_) => 401,
+            Unauthenticated(_) | DpopUnauthenticated { .. } => 401,
             PermissionDenied(_)
             | InvalidTokenContext
             | NotAuthenticatedByMobileNetwork
@@ -112,7 +120,7 @@ impl ApiError {
         match self {
             InvalidArgument(_) => "INVALID_ARGUMENT",
             OutOfRange(_) => "OUT_OF_RANGE",
-            Unauthenticated(_) => "UNAUTHENTICATED",
+            Unauthenticated(_) | DpopUnauthenticated { .. } => "UNAUTHENTICATED",
             PermissionDenied(_) => "PERMISSION_DENIED",
             InvalidTokenContext => "INVALID_TOKEN_CONTEXT",
             NotAuthenticatedByMobileNetwork => {

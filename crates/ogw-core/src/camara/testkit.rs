@@ -641,6 +641,7 @@ impl Kit {
                     Purpose::parse(SERVICE).unwrap(),
                 ],
                 require_pkce: false,
+                dpop_bound_access_tokens: false,
                 status: AppStatus::Active,
                 created_at: now,
             })

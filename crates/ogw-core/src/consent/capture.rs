@@ -1,12 +1,11 @@
 //! The subscriber-facing consent pages: capture (reached from `/authorize`, a CIBA
 //! `consent_url` or a Consent Info `captureUrl`) and the privacy dashboard.
 //!
-//! The subscriber is identified by network-based authentication only: the page's request
-//! address must hold an active IP session of the line the request is about. Every form
-//! carries a CSRF token: a MAC (server key) over the request reference, the device address
-//! and an expiry, so a token minted for one request or device is useless for another.
-use std::net::IpAddr;
-
+//! The subscriber is identified by network-based authentication only ([`DeviceEvidence`]):
+//! the page's request address must hold an active IP session of the line the request is
+//! about, or a trusted proxy's enrichment header must name that line. Every form carries a
+//! CSRF token: a MAC (server key) over the request reference, the device evidence and an
+//! expiry, so a token minted for one request or device is useless for another.
 use chrono::Duration;
 use subtle::ConstantTimeEq;
 
@@ -14,6 +13,7 @@ use super::views::{default_view, from_definition, ViewText};
 use crate::camara::consent_info::{open_capture_ref, CaptureRequest};
 use crate::domain::{CibaStatus, ClientId, ConsentStatus, PhoneNumber, Purpose, Scope, TenantId};
 use crate::manage::consent_views;
+use crate::network::device::DeviceEvidence;
 use crate::oauth::authorize::{authorize, AuthorizeOutcome};
 use crate::oauth::ciba::session_seen_since;
 use crate::oauth::params::{encode_query, Params};
@@ -106,18 +106,16 @@ pub enum AfterDecision {
     Done { granted: bool },
 }
 
-/// The line behind the device address, in `tenant`.
+/// The line the device evidence names, in `tenant`.
 async fn device_line(
     deps: &Deps<'_>,
     tenant: &TenantId,
-    device: IpAddr,
+    device: &DeviceEvidence,
     now: Timestamp,
 ) -> PageResult<Option<PhoneNumber>> {
-    Ok(deps
-        .store
-        .find_active_session(tenant, device, session_seen_since(deps.settings, now))
-        .await?
-        .map(|s| s.msisdn))
+    Ok(device
+        .line(deps.store, tenant, session_seen_since(deps.settings, now))
+        .await?)
 }
 
 async fn resolve(deps: &Deps<'_>, target: &Target, now: Timestamp) -> PageResult<Pending> {
@@ -166,7 +164,7 @@ async fn resolve(deps: &Deps<'_>, target: &Target, now: Timestamp) -> PageResult
 async fn check_device(
     deps: &Deps<'_>,
     p: &Pending,
-    device: IpAddr,
+    device: &DeviceEvidence,
     now: Timestamp,
 ) -> PageResult<()> {
     match device_line(deps, &p.tenant, device, now).await? {
@@ -176,14 +174,14 @@ async fn check_device(
 }
 
 /// A CSRF token for a form about `key`, from `device`: `<exp>.<mac>`.
-pub fn csrf_token(deps: &Deps<'_>, key: &str, device: IpAddr, now: Timestamp) -> String {
+pub fn csrf_token(deps: &Deps<'_>, key: &str, device: &DeviceEvidence, now: Timestamp) -> String {
     let exp = (now + Duration::minutes(CSRF_TTL_MINUTES))
         .timestamp()
         .to_string();
     let mac = deps
         .tokens
         .subjects()
-        .tag(CSRF_CONTEXT, &[key, &device.to_string(), &exp]);
+        .tag(CSRF_CONTEXT, &[key, &device.binding(), &exp]);
     format!("{exp}.{mac}")
 }
 
@@ -191,7 +189,7 @@ pub fn csrf_token(deps: &Deps<'_>, key: &str, device: IpAddr, now: Timestamp) ->
 pub fn check_csrf(
     deps: &Deps<'_>,
     key: &str,
-    device: IpAddr,
+    device: &DeviceEvidence,
     token: &str,
     now: Timestamp,
 ) -> PageResult<()> {
@@ -203,7 +201,7 @@ pub fn check_csrf(
     let want = deps
         .tokens
         .subjects()
-        .tag(CSRF_CONTEXT, &[key, &device.to_string(), exp]);
+        .tag(CSRF_CONTEXT, &[key, &device.binding(), exp]);
     if bool::from(want.as_bytes().ct_eq(mac.as_bytes())) {
         Ok(())
     } else {
@@ -232,7 +230,7 @@ async fn app_and_operator(deps: &Deps<'_>, p: &Pending) -> PageResult<(String, S
 pub async fn capture_page(
     deps: &Deps<'_>,
     target: &Target,
-    device: IpAddr,
+    device: &DeviceEvidence,
     accept_language: Option<&str>,
     now: Timestamp,
 ) -> PageResult<CapturePage> {
@@ -273,7 +271,7 @@ pub const MAX_STATE_LEN: usize = 512;
 pub async fn capture_decide(
     deps: &Deps<'_>,
     target: &Target,
-    device: IpAddr,
+    device: &DeviceEvidence,
     csrf: &str,
     allow: bool,
     state: Option<&str>,
@@ -320,7 +318,12 @@ pub async fn capture_decide(
         &p.msisdn,
         status.as_str(),
         reason,
-        serde_json::json!({"clientId": p.client_id, "purpose": p.purpose, "scopes": p.scopes}),
+        serde_json::json!({
+            "clientId": p.client_id,
+            "purpose": p.purpose,
+            "scopes": p.scopes,
+            "evidence": device.kind(),
+        }),
         now,
     )
     .await?;
@@ -405,10 +408,11 @@ pub struct Dashboard {
     pub entries: Vec<DashboardEntry>,
 }
 
-/// The tenant and line of the device, trying each tenant's IP sessions.
+/// The tenant and line of the device, trying each tenant (IP sessions, or subscribers for an
+/// enriched MSISDN).
 async fn identify_anywhere(
     deps: &Deps<'_>,
-    device: IpAddr,
+    device: &DeviceEvidence,
     now: Timestamp,
 ) -> PageResult<(TenantId, String, PhoneNumber)> {
     for t in deps.store.list_tenants().await? {
@@ -424,7 +428,11 @@ fn revoke_key(client_id: &str, purpose: &str) -> String {
 }
 
 /// `GET /my/consents`: every application and purpose of the device's line.
-pub async fn dashboard(deps: &Deps<'_>, device: IpAddr, now: Timestamp) -> PageResult<Dashboard> {
+pub async fn dashboard(
+    deps: &Deps<'_>,
+    device: &DeviceEvidence,
+    now: Timestamp,
+) -> PageResult<Dashboard> {
     let (tenant, operator_name, msisdn) = identify_anywhere(deps, device, now).await?;
     let mut entries = Vec::new();
     for c in deps
@@ -471,7 +479,7 @@ pub async fn dashboard(deps: &Deps<'_>, device: IpAddr, now: Timestamp) -> PageR
 /// every call decides consent afresh (`consent::evaluate`).
 pub async fn revoke(
     deps: &Deps<'_>,
-    device: IpAddr,
+    device: &DeviceEvidence,
     client_id: &str,
     purpose: &str,
     csrf: &str,
@@ -505,7 +513,7 @@ pub async fn revoke(
         &msisdn,
         "revoked",
         reason,
-        serde_json::json!({"clientId": client_id, "purpose": purpose}),
+        serde_json::json!({"clientId": client_id, "purpose": purpose, "evidence": device.kind()}),
         now,
     )
     .await

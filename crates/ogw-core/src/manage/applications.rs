@@ -32,6 +32,7 @@ pub fn view(a: &Application) -> ApplicationView {
         allowed_scopes: a.allowed_scopes.iter().map(|s| s.to_string()).collect(),
         allowed_purposes: a.allowed_purposes.iter().map(|p| p.to_string()).collect(),
         require_pkce: a.require_pkce,
+        dpop_bound_access_tokens: a.dpop_bound_access_tokens,
         has_secret: a.secret_hash.is_some(),
         public_key_pem: a.public_key_pem.clone(),
         jwks: a.jwks.clone(),
@@ -259,6 +260,7 @@ pub async fn create(
         allowed_scopes: dedup(allowed_scopes),
         allowed_purposes: dedup(parse_purposes(&input.allowed_purposes)?),
         require_pkce: input.require_pkce.unwrap_or(false),
+        dpop_bound_access_tokens: input.dpop_bound_access_tokens.unwrap_or(false),
         status: input.status.unwrap_or(AppStatus::Active),
         created_at: cx.now,
     };
@@ -345,6 +347,9 @@ pub async fn update(
     }
     if let Some(v) = patch.require_pkce {
         next.require_pkce = v;
+    }
+    if let Some(v) = patch.dpop_bound_access_tokens {
+        next.dpop_bound_access_tokens = v;
     }
     if let Some(pem) = patch.public_key_pem {
         next.public_key_pem = Some(pem.trim().to_owned()).filter(|p| !p.is_empty());
@@ -465,6 +470,7 @@ mod tests {
             allowed_scopes: scopes.iter().map(|s| Scope::parse(s).unwrap()).collect(),
             allowed_purposes: vec![],
             require_pkce: false,
+            dpop_bound_access_tokens: false,
             status: AppStatus::Active,
             created_at: Utc::now(),
         }

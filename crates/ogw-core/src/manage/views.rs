@@ -134,6 +134,9 @@ pub struct ApplicationView {
     /// DPV purposes the application may declare.
     pub allowed_purposes: Vec<String>,
     pub require_pkce: bool,
+    /// RFC 9449 §5.2: every token request must carry a DPoP proof (tokens are then always
+    /// DPoP-bound), and the CAMARA APIs refuse this application's Bearer tokens.
+    pub dpop_bound_access_tokens: bool,
     /// Whether a client secret is set (the secret itself is never shown again).
     pub has_secret: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,6 +173,10 @@ pub struct ApplicationCreate {
     pub allowed_purposes: Vec<String>,
     #[serde(default)]
     pub require_pkce: Option<bool>,
+    /// RFC 9449 §5.2: require a DPoP proof at `/token` and DPoP-bound tokens at the APIs.
+    /// Default false.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: Option<bool>,
     /// SPKI PEM public key (app JWT, or private_key_jwt without a JWKS).
     #[serde(default)]
     pub public_key_pem: Option<String>,
@@ -202,6 +209,10 @@ pub struct ApplicationPatch {
     pub allowed_purposes: Option<Vec<String>>,
     #[serde(default)]
     pub require_pkce: Option<bool>,
+    /// RFC 9449 §5.2: require DPoP. Switching it on makes the application's unbound tokens
+    /// stop working at the APIs at once.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: Option<bool>,
     #[serde(default)]
     pub public_key_pem: Option<String>,
     #[serde(default)]

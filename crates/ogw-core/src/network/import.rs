@@ -41,7 +41,7 @@ pub const MAX_REPORTED_ERRORS: usize = 100;
 /// Rows validated against the store and written together.
 const CHUNK_ROWS: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImportKind {
     Subscribers,
@@ -131,7 +131,7 @@ pub struct ImportSpec {
     pub default_source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineError {
     pub line: u64,
     pub message: String,
@@ -139,7 +139,7 @@ pub struct LineError {
 
 /// What an import did. When `committed` is false nothing was written; the counts then say
 /// what would have been.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub kind: ImportKind,

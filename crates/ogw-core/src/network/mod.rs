@@ -7,7 +7,10 @@
 //! - [`import`]: streaming bulk import of subscribers, SIM changes and IP sessions from NDJSON
 //!   or CSV, validated row by row, applied in one transaction (all or nothing).
 //! - [`sim_change`]: recording one SIM change event (the management API).
+//! - [`device`]: how a subscriber-facing request's device was identified (IP session or
+//!   header enrichment) and the line that names.
 pub mod accounting;
+pub mod device;
 pub mod import;
 pub mod managed;
 mod rows;

@@ -43,13 +43,17 @@ pub(crate) struct SubscriberIn {
 }
 
 /// `sim-changes` and `POST /v1/network/sim-changes`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SimChangeIn {
     /// Idempotency key; default derived from phone number and time, so a replay is a no-op.
     #[serde(default)]
     pub event_id: Option<String>,
+    /// E.164, with or without the leading `+`.
+    #[schema(example = "+34629255833")]
     pub phone_number: String,
+    /// RFC 3339.
+    #[schema(example = "2025-02-03T04:05:06Z")]
     pub changed_at: String,
     #[serde(default)]
     pub new_imsi: Option<String>,

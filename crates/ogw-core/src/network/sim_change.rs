@@ -21,12 +21,12 @@ pub enum SimChangeError {
 }
 
 /// The recorded event as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SimChangeRecorded {
     pub event_id: String,
     pub phone_number: String,
-    pub changed_at: Timestamp,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_imsi: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,10 +1,9 @@
 //! `/authorize` (OIDC Core §3.1.2, response_type=code) with network-based authentication:
-//! the device is the address the request came from, looked up in the active IP sessions.
-//! Nobody types a password or an OTP; an unknown address is `access_denied` (or
+//! the device is the address the request came from, looked up in the active IP sessions, or
+//! the MSISDN a trusted proxy names in the enrichment header ([`DeviceEvidence`]).
+//! Nobody types a password or an OTP; an unknown device is `access_denied` (or
 //! `login_required` with `prompt=none`). Errors about the client or its redirect_uri are
 //! shown, never redirected (RFC 6749 §4.1.2.1); all others go back to the redirect_uri.
-use std::net::IpAddr;
-
 use super::ciba::session_seen_since;
 use super::discovery::{assertion_audiences, paths};
 use super::error::{OAuthError, OAuthResult};
@@ -17,6 +16,7 @@ use crate::camara::consent_info::{seal_capture_ref, CaptureRequest, CAPTURE_PATH
 use crate::consent::{self, Outcome};
 use crate::domain::{ClientId, GrantType};
 use crate::manage::gate::active_client;
+use crate::network::device::DeviceEvidence;
 use crate::secret::{generate_token, lookup_hash};
 use crate::store::{Application, AuthCode, Capability, Subscriber, Timestamp};
 
@@ -137,12 +137,13 @@ fn check_claims_need_openid(cx: &mut AuthzCx<'_>) -> OAuthResult<()> {
     Ok(())
 }
 
-/// `GET|POST /authorize`. `device` is the request's source address (see `DeviceAddress`).
+/// `GET|POST /authorize`. `device` is how the request's device was identified (the HTTP
+/// layer's `Device` extractor: enrichment header from a trusted proxy, else the address).
 #[tracing::instrument(skip_all, fields(client_id))]
 pub async fn authorize(
     deps: &Deps<'_>,
     params: &Params,
-    device: IpAddr,
+    device: &DeviceEvidence,
     now: Timestamp,
 ) -> AuthorizeOutcome {
     let params = &match with_request_object(deps, params, now).await {
@@ -259,7 +260,7 @@ async fn issue_code(
     params: &Params,
     app: &Application,
     redirect_uri: &str,
-    device: IpAddr,
+    device: &DeviceEvidence,
     now: Timestamp,
 ) -> OAuthResult<Issued> {
     let catalog = deps.store.list_capabilities(&app.tenant).await?;
@@ -347,7 +348,11 @@ async fn issue_code(
         subscriber.msisdn.as_str(),
         "ok",
         "authorization code issued after network-based authentication",
-        serde_json::json!({"scope": cx.scope.granted(), "pkce": cx.code_challenge.is_some()}),
+        serde_json::json!({
+            "scope": cx.scope.granted(),
+            "pkce": cx.code_challenge.is_some(),
+            "evidence": device.kind(),
+        }),
         now,
     )
     .await?;
@@ -355,11 +360,12 @@ async fn issue_code(
 }
 
 /// Network-based authentication: the source address must hold an active IP session of a
-/// subscriber of the client's tenant.
+/// subscriber of the client's tenant, or the enriched MSISDN must be such a subscriber. Either
+/// way an unidentified device gets the same answer.
 async fn identify_device(
     deps: &Deps<'_>,
     app: &Application,
-    device: IpAddr,
+    device: &DeviceEvidence,
     prompt_none: bool,
     now: Timestamp,
 ) -> OAuthResult<Subscriber> {
@@ -372,13 +378,12 @@ async fn identify_device(
             OAuthError::AccessDenied(d.into())
         }
     };
-    let session = deps
-        .store
-        .find_active_session(&app.tenant, device, session_seen_since(deps.settings, now))
-        .await?
-        .ok_or_else(not_identified)?;
-    deps.store
-        .get_subscriber(&app.tenant, &session.msisdn)
+    device
+        .subscriber(
+            deps.store,
+            &app.tenant,
+            session_seen_since(deps.settings, now),
+        )
         .await?
         .ok_or_else(not_identified)
 }

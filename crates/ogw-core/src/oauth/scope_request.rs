@@ -247,6 +247,7 @@ mod tests {
                 .map(|p| Purpose::parse(p).unwrap())
                 .collect(),
             require_pkce: false,
+            dpop_bound_access_tokens: false,
             status: AppStatus::Active,
             created_at: chrono::Utc::now(),
         }

@@ -32,6 +32,9 @@ pub struct Application {
     pub allowed_scopes: Vec<Scope>,
     pub allowed_purposes: Vec<Purpose>,
     pub require_pkce: bool,
+    /// RFC 9449 §5.2 (client metadata `dpop_bound_access_tokens`): every token request must
+    /// carry a DPoP proof, and the CAMARA APIs refuse this application's unbound tokens.
+    pub dpop_bound_access_tokens: bool,
     pub status: AppStatus,
     pub created_at: Timestamp,
 }

@@ -15,12 +15,15 @@ use http_body_util::BodyExt;
 use ogw_core::domain::TenantId;
 use ogw_core::manage::Actor;
 use ogw_core::network::import::{Format, ImportKind};
+use ogw_core::network::import::{ImportReport, LineError};
 use ogw_core::network::managed;
 use ogw_core::network::sim_change::SimChangeIn;
+use ogw_core::network::sim_change::SimChangeRecorded;
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::{IntoParams, OpenApi};
 
-use super::manage::support::{ApiError, MJson, MPath, MQuery, ManageCaller};
+use super::manage::support::{ApiError, ErrorBody, MJson, MPath, MQuery, ManageCaller};
 use crate::error::CamaraError;
 use crate::middleware::track_metrics;
 use crate::state::AppState;
@@ -44,11 +47,23 @@ pub fn import_routes() -> Router<AppState> {
         ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TenantParam {
+    /// The tenant; default the caller's own. Required for operator-wide callers.
     #[serde(default)]
     tenant: Option<String>,
 }
+
+/// The OpenAPI description of these routes, merged into `/v1/openapi.json` (they are mounted
+/// apart from the management router for the import's own timeout).
+#[derive(OpenApi)]
+#[openapi(
+    paths(network_sim_changes_post, network_imports_post),
+    components(schemas(SimChangeIn, SimChangeRecorded, ImportReport, ImportKind, LineError)),
+    tags((name = "network", description = "Network facts from provisioning: SIM change events and bulk imports (subscribers:write)"))
+)]
+pub(super) struct NetworkDoc;
 
 fn tenant_of(caller: &ManageCaller, q: &TenantParam) -> Result<TenantId, ApiError> {
     match (&q.tenant, &caller.0) {
@@ -63,6 +78,15 @@ fn tenant_of(caller: &ManageCaller, q: &TenantParam) -> Result<TenantId, ApiErro
 
 /// Records a SIM change event: 201 when new, 200 (`recorded: false`) when its event id was
 /// recorded before; 404 when the phone number is not a subscriber.
+#[utoipa::path(post, path = "/v1/network/sim-changes", tag = "network",
+    params(TenantParam),
+    request_body = SimChangeIn,
+    responses(
+        (status = 201, description = "Recorded", body = SimChangeRecorded),
+        (status = 200, description = "This event id was recorded before: nothing changed (`recorded: false`)", body = SimChangeRecorded),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "Not a subscriber", body = ErrorBody),
+    ))]
 async fn network_sim_changes_post(
     State(state): State<AppState>,
     caller: ManageCaller,
@@ -82,6 +106,25 @@ async fn network_sim_changes_post(
 /// Streams an NDJSON (`application/x-ndjson`) or CSV (`text/csv`) body into one import: 200
 /// with the report when committed, 422 with the report (errors by line) when rejected, in
 /// which case nothing was written.
+#[utoipa::path(post, path = "/v1/network/imports/{kind}", tag = "network",
+    params(("kind" = ImportKind, Path, description = "What the file holds"), TenantParam),
+    request_body(
+        description = "One record per line: NDJSON objects, or CSV with a header row naming the \
+            columns (the NDJSON keys). subscribers: phoneNumber, simActivatedAt, subscriberId?, \
+            imsi?; sim-changes: phoneNumber, changedAt, eventId?, newImsi?, reason?, source?; \
+            ip-sessions: sessionId, ipAddress, phoneNumber, startedAt, lastSeenAt?, endedAt?, imsi?",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Committed", body = ImportReport),
+        (status = 422, description = "Rejected, nothing written: the report lists the errors by line", body = ImportReport),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "Unknown kind", body = ErrorBody),
+        (status = 415, description = "Not text/csv or application/x-ndjson", body = ErrorBody),
+    ))]
 async fn network_imports_post(
     State(state): State<AppState>,
     caller: ManageCaller,

@@ -18,7 +18,7 @@ use ogw_core::consent::capture::{
 use ogw_core::domain::ConsentStatus;
 use serde::Deserialize;
 
-use crate::extract::DeviceAddress;
+use crate::extract::Device;
 use crate::state::AppState;
 
 pub const STYLE_PATH: &str = "/consent/assets/style.css";
@@ -332,7 +332,7 @@ fn path_of(state: &AppState, p: &str) -> String {
 
 async fn consent_capture_get(
     State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
+    Device(device): Device,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -343,7 +343,7 @@ async fn consent_capture_get(
     match capture_page(
         &state.oauth(),
         &target,
-        device,
+        &device,
         accept_language(&headers),
         state.now(),
     )
@@ -362,7 +362,7 @@ async fn consent_capture_get(
 
 async fn consent_capture_post(
     State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
+    Device(device): Device,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -379,7 +379,7 @@ async fn consent_capture_post(
         capture_decide(
             &state.oauth(),
             &Target::Capture(reference),
-            device,
+            &device,
             &csrf,
             allow,
             form.state.as_deref(),
@@ -391,7 +391,7 @@ async fn consent_capture_post(
 
 async fn consent_ciba_get(
     State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
+    Device(device): Device,
     headers: HeaderMap,
     Path((tenant, id_hash)): Path<(String, String)>,
 ) -> Response {
@@ -402,7 +402,7 @@ async fn consent_ciba_get(
     match capture_page(
         &state.oauth(),
         &target,
-        device,
+        &device,
         accept_language(&headers),
         state.now(),
     )
@@ -421,7 +421,7 @@ async fn consent_ciba_get(
 
 async fn consent_ciba_post(
     State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
+    Device(device): Device,
     headers: HeaderMap,
     Path((tenant, id_hash)): Path<(String, String)>,
     body: Bytes,
@@ -439,7 +439,7 @@ async fn consent_ciba_post(
         capture_decide(
             &state.oauth(),
             &Target::Ciba { tenant, id_hash },
-            device,
+            &device,
             &csrf,
             allow,
             None,
@@ -458,11 +458,8 @@ fn status_label(s: ConsentStatus) -> &'static str {
     }
 }
 
-async fn my_consents_get(
-    State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
-) -> Response {
-    let d = match dashboard(&state.oauth(), device, state.now()).await {
+async fn my_consents_get(State(state): State<AppState>, Device(device): Device) -> Response {
+    let d = match dashboard(&state.oauth(), &device, state.now()).await {
         Ok(d) => d,
         Err(e) => return error_page(&base_of(&state), e),
     };
@@ -528,7 +525,7 @@ async fn my_consents_get(
 
 async fn my_consents_revoke_post(
     State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
+    Device(device): Device,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -542,7 +539,7 @@ async fn my_consents_revoke_post(
     };
     match revoke(
         &state.oauth(),
-        device,
+        &device,
         &client_id,
         &purpose,
         &csrf,

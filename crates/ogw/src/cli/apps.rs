@@ -61,6 +61,9 @@ struct CreateArgs {
     jwks_file: Option<PathBuf>,
     #[arg(long)]
     require_pkce: bool,
+    /// RFC 9449: every token request must carry a DPoP proof; Bearer tokens are refused.
+    #[arg(long)]
+    dpop_bound_access_tokens: bool,
 }
 
 #[derive(Subcommand)]
@@ -75,6 +78,13 @@ enum AppCmd {
     Disable { client_id: String },
     /// Enable a disabled application.
     Enable { client_id: String },
+    /// Require DPoP (RFC 9449) for an application's tokens, or make it optional again.
+    Dpop {
+        client_id: String,
+        /// `required`: proofs at /token, only DPoP-bound tokens at the APIs.
+        #[arg(value_parser = ["required", "optional"])]
+        mode: String,
+    },
     /// Issue a new client secret (printed once); the previous one stops working.
     RotateSecret { client_id: String },
     /// Delete an application.
@@ -104,6 +114,7 @@ pub async fn run(env: &Env, a: AppArgs) -> anyhow::Result<()> {
                 public_key_file,
                 jwks_file,
                 require_pkce,
+                dpop_bound_access_tokens,
             } = *c;
             let public_key_pem = match public_key_file {
                 Some(p) => Some(
@@ -130,6 +141,7 @@ pub async fn run(env: &Env, a: AppArgs) -> anyhow::Result<()> {
                 allowed_capabilities: capabilities,
                 allowed_purposes: purposes,
                 require_pkce: Some(require_pkce),
+                dpop_bound_access_tokens: Some(dpop_bound_access_tokens),
                 public_key_pem,
                 jwks,
                 status: None,
@@ -163,10 +175,25 @@ pub async fn run(env: &Env, a: AppArgs) -> anyhow::Result<()> {
             )
         }
         AppCmd::Disable { client_id } => {
-            set_status(env, &tenant, &client_id, AppStatus::Disabled).await
+            let patch = ApplicationPatch {
+                status: Some(AppStatus::Disabled),
+                ..ApplicationPatch::default()
+            };
+            patch_app(env, &tenant, &client_id, patch).await
         }
         AppCmd::Enable { client_id } => {
-            set_status(env, &tenant, &client_id, AppStatus::Active).await
+            let patch = ApplicationPatch {
+                status: Some(AppStatus::Active),
+                ..ApplicationPatch::default()
+            };
+            patch_app(env, &tenant, &client_id, patch).await
+        }
+        AppCmd::Dpop { client_id, mode } => {
+            let patch = ApplicationPatch {
+                dpop_bound_access_tokens: Some(mode == "required"),
+                ..ApplicationPatch::default()
+            };
+            patch_app(env, &tenant, &client_id, patch).await
         }
         AppCmd::RotateSecret { client_id } => {
             let id = applications::parse_client_id(&client_id).map_err(fail)?;
@@ -188,17 +215,13 @@ pub async fn run(env: &Env, a: AppArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn set_status(
+async fn patch_app(
     env: &Env,
     tenant: &ogw_core::domain::TenantId,
     client_id: &str,
-    status: AppStatus,
+    patch: ApplicationPatch,
 ) -> anyhow::Result<()> {
     let id = applications::parse_client_id(client_id).map_err(fail)?;
-    let patch = ApplicationPatch {
-        status: Some(status),
-        ..ApplicationPatch::default()
-    };
     let v = applications::update(&env.cx(), tenant, &id, patch, None)
         .await
         .map_err(fail)?;

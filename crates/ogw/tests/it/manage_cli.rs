@@ -98,7 +98,28 @@ async fn cli_manages_the_store_the_server_uses() {
         ],
     );
     assert_eq!(a["clientId"], "bank");
+    assert_eq!(a["dpopBoundAccessTokens"], false);
     let app_secret = a["clientSecret"].as_str().unwrap().to_owned();
+    // RFC 9449: require DPoP, then make it optional again.
+    let on = json(d, &["app", "dpop", "-t", "acme", "bank", "required"]);
+    assert_eq!(on["dpopBoundAccessTokens"], true);
+    let off = json(d, &["app", "dpop", "-t", "acme", "bank", "optional"]);
+    assert_eq!(off["dpopBoundAccessTokens"], false);
+    let bound = json(
+        d,
+        &[
+            "app",
+            "create",
+            "-t",
+            "acme",
+            "--name",
+            "Bound",
+            "--client-id",
+            "bound",
+            "--dpop-bound-access-tokens",
+        ],
+    );
+    assert_eq!(bound["dpopBoundAccessTokens"], true);
     let s = json(
         d,
         &[

@@ -49,6 +49,7 @@ pub async fn manager(app: &TestApp, tenant: &str, client_id: &str, scope: &str) 
                 .collect(),
             allowed_purposes: vec![],
             require_pkce: false,
+            dpop_bound_access_tokens: false,
             status: AppStatus::Active,
             created_at: Utc::now(),
         })

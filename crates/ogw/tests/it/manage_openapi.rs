@@ -38,6 +38,8 @@ const PATHS: &[(&str, &[&str])] = &[
     ("/v1/tenants/{tenant}/views", &["get"]),
     ("/v1/tenants/{tenant}/views/{id}", &["get", "put", "delete"]),
     ("/v1/tenants/{tenant}/audit", &["get"]),
+    ("/v1/network/sim-changes", &["post"]),
+    ("/v1/network/imports/{kind}", &["post"]),
 ];
 
 #[tokio::test]
@@ -100,7 +102,8 @@ async fn openapi_document_lists_every_management_operation() {
             .replace("{clientId}", "demo-client")
             .replace("{id}", "sim-swap-v2")
             .replace("{phoneNumber}", "+34629255833")
-            .replace("{purpose}", "dpv:ServiceProvision");
+            .replace("{purpose}", "dpv:ServiceProvision")
+            .replace("{kind}", "subscribers");
         for m in *methods {
             let method = reqwest::Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
             let res = app
@@ -112,4 +115,47 @@ async fn openapi_document_lists_every_management_operation() {
             assert_eq!(res.status(), 401, "{m} {concrete}");
         }
     }
+}
+
+#[tokio::test]
+async fn openapi_describes_the_network_uploads() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .http
+        .get(format!("http://{}/v1/openapi.json", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let op = &doc["paths"]["/v1/network/imports/{kind}"]["post"];
+    let content = op["requestBody"]["content"].as_object().unwrap();
+    assert!(content.contains_key("text/csv"), "{op}");
+    assert!(content.contains_key("application/x-ndjson"), "{op}");
+    for status in ["200", "422", "415"] {
+        assert!(op["responses"][status].is_object(), "{status}: {op}");
+    }
+    let kind = op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "kind")
+        .unwrap();
+    assert_eq!(kind["in"], "path");
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["ImportKind"]["enum"],
+        serde_json::json!(["subscribers", "sim-changes", "ip-sessions"])
+    );
+    assert!(schemas["ImportReport"]["properties"]["errorCount"].is_object());
+    assert!(schemas["SimChangeIn"]["properties"]["phoneNumber"].is_object());
+    assert!(
+        doc["paths"]["/v1/network/sim-changes"]["post"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "tenant" && p["in"] == "query")
+    );
+    assert!(schemas["ApplicationView"]["properties"]["dpopBoundAccessTokens"].is_object());
 }

@@ -108,6 +108,7 @@ pub async fn exchange(
             GrantType::JwtBearer
         )));
     }
+    super::check_dpop_required(&app, dpop_proof)?;
     let first = deps
         .store
         .use_jti_once(

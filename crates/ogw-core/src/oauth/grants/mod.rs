@@ -15,7 +15,7 @@ use super::issue::TokenResponse;
 use super::params::Params;
 use super::Deps;
 use crate::domain::GrantType;
-use crate::store::{Capability, Timestamp};
+use crate::store::{Application, Capability, Timestamp};
 
 /// The grants `/token` serves (discovery's `grant_types_supported`).
 pub const SUPPORTED_GRANTS: &[GrantType] = &[
@@ -37,7 +37,8 @@ pub async fn token(
 }
 
 /// `token` with the request's `DPoP` header (RFC 9449 §5): a valid proof binds the access
-/// token to its key; an invalid one is `invalid_dpop_proof`; none gives a Bearer token.
+/// token to its key; an invalid one is `invalid_dpop_proof`; none gives a Bearer token,
+/// unless the client requires DPoP (`dpop_bound_access_tokens`, see [`check_dpop_required`]).
 #[tracing::instrument(skip_all, fields(grant_type))]
 pub async fn token_with_dpop(
     deps: &Deps<'_>,
@@ -85,6 +86,7 @@ pub async fn token_with_dpop(
     let audiences = assertion_audiences(deps.settings, paths::TOKEN);
     let client = authenticate(deps, &creds, &audiences, now).await?;
     check_grant_allowed(&client, grant)?;
+    check_dpop_required(&client.app, proof.as_ref())?;
     if let Some(p) = &proof {
         check_proof_once(deps, &client.app.tenant, p).await?;
     }
@@ -127,6 +129,19 @@ pub(crate) async fn check_proof_once(
     if !dpop::use_once(deps.store, tenant, proof).await? {
         return Err(OAuthError::InvalidDpopProof(
             "the DPoP proof's jti was already used".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 9449 §5.2: for a client registered with `dpop_bound_access_tokens`, the authorization
+/// server "MUST reject token requests from this client that do not contain the DPoP header".
+/// The RFC names no error code for this case; `invalid_dpop_proof` (RFC 9449 §5, §12.2) is
+/// the one that tells the client what to fix (a missing proof is not a valid one).
+pub fn check_dpop_required(app: &Application, proof: Option<&dpop::Proof>) -> OAuthResult<()> {
+    if app.dpop_bound_access_tokens && proof.is_none() {
+        return Err(OAuthError::InvalidDpopProof(
+            "this client requires DPoP: send a DPoP proof with every token request".into(),
         ));
     }
     Ok(())

@@ -82,7 +82,7 @@ impl Modify for BearerAuth {
 
 /// The management routes and their OpenAPI document.
 pub fn api() -> (Router<AppState>, OpenApiDoc) {
-    OpenApiRouter::with_openapi(ManageDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ManageDoc::openapi())
         .merge(tenants::routes())
         .merge(applications::routes())
         .merge(capabilities::routes())
@@ -90,7 +90,12 @@ pub fn api() -> (Router<AppState>, OpenApiDoc) {
         .merge(subscribers::routes())
         .merge(audit::routes())
         .merge(views::routes())
-        .split_for_parts()
+        .split_for_parts();
+    // The network routes are mounted apart (the import's own timeout), documented here.
+    (
+        router,
+        doc.merge_from(super::network::NetworkDoc::openapi()),
+    )
 }
 
 /// The management API, with `/v1/openapi.json` describing it.

@@ -1,17 +1,19 @@
-//! `GET|POST /authorize`: network-based authentication of the requesting device.
+//! `GET|POST /authorize`: network-based authentication of the requesting device (its
+//! address, or a trusted proxy's enrichment header: see [`Device`]).
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use ogw_core::network::device::DeviceEvidence;
 use ogw_core::oauth::authorize::{authorize, AuthorizeOutcome};
 use ogw_core::oauth::Params;
 
 use crate::error::OAuthError;
-use crate::extract::{DeviceAddress, OAuthParams};
+use crate::extract::{Device, OAuthParams};
 use crate::state::AppState;
 
 pub(super) async fn authorize_get(
     State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
+    Device(device): Device,
     RawQuery(query): RawQuery,
 ) -> Response {
     let pairs: Vec<(String, String)> =
@@ -22,7 +24,7 @@ pub(super) async fn authorize_get(
             }
         };
     match OAuthParams::from_pairs(pairs) {
-        Ok(p) => respond(&state, p, device).await,
+        Ok(p) => respond(&state, p, &device).await,
         Err(e) => e.into_response(),
     }
 }
@@ -30,13 +32,13 @@ pub(super) async fn authorize_get(
 /// OIDC Core §3.1.2.1: the authorization endpoint also accepts POST (form body).
 pub(super) async fn authorize_post(
     State(state): State<AppState>,
-    DeviceAddress(device): DeviceAddress,
+    Device(device): Device,
     params: OAuthParams,
 ) -> Response {
-    respond(&state, params, device).await
+    respond(&state, params, &device).await
 }
 
-async fn respond(state: &AppState, params: OAuthParams, device: std::net::IpAddr) -> Response {
+async fn respond(state: &AppState, params: OAuthParams, device: &DeviceEvidence) -> Response {
     let params = Params::new(params.0);
     match authorize(&state.oauth(), &params, device, state.now()).await {
         AuthorizeOutcome::Redirect(location) => {

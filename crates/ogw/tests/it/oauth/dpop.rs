@@ -217,3 +217,226 @@ async fn invalid_or_replayed_proofs_at_the_token_endpoint() {
         .unwrap()
         .contains(&json!("EdDSA")));
 }
+
+/// PATCHes demo-client's `dpopBoundAccessTokens` through the management API.
+async fn require_dpop(app: &TestApp, ops: &str, on: bool) -> crate::manage_kit::Res {
+    let r = crate::manage_kit::patch(
+        app,
+        &format!("/v1/tenants/demo/applications/{}", demo::CLIENT_ID),
+        ops,
+        json!({"dpopBoundAccessTokens": on}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["dpopBoundAccessTokens"], on);
+    r
+}
+
+#[tokio::test]
+async fn an_application_requiring_dpop_gets_no_token_without_a_proof() {
+    let app = spawn_app().await;
+    // Off (the default): a Bearer token, usable as such.
+    let before = cc_with_proof(&app, None).await;
+    assert_eq!(before.body["token_type"], "Bearer");
+    let bearer = before.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(&app, &format!("Bearer {bearer}"), None).await.status,
+        200
+    );
+
+    let ops = crate::manage_kit::operator(&app).await;
+    require_dpop(&app, &ops, true).await;
+    let got = crate::manage_kit::get(
+        &app,
+        &format!("/v1/tenants/demo/applications/{}", demo::CLIENT_ID),
+        &ops,
+    )
+    .await;
+    assert_eq!(got.body["dpopBoundAccessTokens"], true);
+
+    // RFC 9449 §5.2: no proof, no token (every grant).
+    let r = cc_with_proof(&app, None).await;
+    assert_eq!(
+        (r.status, r.error()),
+        (400, "invalid_dpop_proof"),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.header("cache-control"), "no-store");
+    let code = super::authorize::code(&app, &[]).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "whatever"),
+        ("code_verifier", super::authorize::VERIFIER),
+    ];
+    let no_proof = into_res(
+        app.http
+            .post(app.url("/token"))
+            .header("authorization", demo_basic())
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (no_proof.status, no_proof.error()),
+        (400, "invalid_dpop_proof")
+    );
+    // The refusal did not spend the code: with a proof it is exchanged for a bound token.
+    let with_proof = into_res(
+        app.http
+            .post(app.url("/token"))
+            .header("authorization", demo_basic())
+            .header("dpop", proof(&A, "POST", &app.url("/token"), None))
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(with_proof.status, 200, "{:?}", with_proof.body);
+    assert_eq!(with_proof.body["token_type"], "DPoP");
+    let t = with_proof.body["access_token"].as_str().unwrap();
+    assert_eq!(claims(t)["cnf"]["jkt"], jkt(&A));
+
+    // A proof gives a bound token, which works with the DPoP scheme.
+    let t = bound_token(&app).await;
+    let url = app.url(CHECK);
+    let r = call(
+        &app,
+        &format!("DPoP {t}"),
+        Some(&proof(&A, "POST", &url, Some(&t))),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+
+    // The Bearer token issued before the switch stops working: 401, CAMARA shape, DPoP
+    // challenge (RFC 9449 §7.1).
+    let r = call(&app, &format!("Bearer {bearer}"), None).await;
+    assert_eq!(r.status, 401, "{:?}", r.body);
+    assert_eq!(r.body["code"], "UNAUTHENTICATED");
+    assert_eq!(r.body["status"], 401);
+    let challenge = r.header("www-authenticate");
+    assert!(challenge.starts_with("DPoP "), "{challenge}");
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    assert!(challenge.contains("EdDSA"), "{challenge}");
+    // A bad proof is answered with invalid_dpop_proof.
+    let r = call(&app, &format!("DPoP {t}"), None).await;
+    assert_eq!(r.status, 401);
+    assert!(r
+        .header("www-authenticate")
+        .contains("error=\"invalid_dpop_proof\""));
+
+    // Off again: Bearer tokens are issued and accepted again.
+    require_dpop(&app, &ops, false).await;
+    let r = cc_with_proof(&app, None).await;
+    assert_eq!(r.body["token_type"], "Bearer", "{:?}", r.body);
+    let fresh = r.body["access_token"].as_str().unwrap();
+    let r = call(&app, &format!("Bearer {fresh}"), None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        call(&app, &format!("Bearer {bearer}"), None).await.status,
+        200
+    );
+    // Other 401s keep the Bearer challenge.
+    let r = call(&app, "Bearer nonsense", None).await;
+    assert!(r.header("www-authenticate").starts_with("Bearer "));
+}
+
+#[tokio::test]
+async fn the_jwt_bearer_grant_also_needs_a_proof_when_required() {
+    let app = spawn_app().await;
+    let id = ogw_core::domain::ClientId::parse(demo::APP_ID).unwrap();
+    let mut a = app
+        .state
+        .store
+        .find_application(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    a.dpop_bound_access_tokens = true;
+    app.state.store.update_application(&a).await.unwrap();
+    let assertion = || {
+        let iat = now_s();
+        sign(&json!({
+            "iss": demo::APP_ID, "sub": format!("tel:{}", demo::PHONE_MAIN),
+            "aud": app.url("/token"), "iat": iat, "exp": iat + 120,
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "scope": format!("{FRAUD} sim-swap:check"),
+        }))
+    };
+    let form = |a: String| {
+        [
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:jwt-bearer".to_owned(),
+            ),
+            ("assertion", a),
+        ]
+    };
+    let r = post_form(&app, "/token", None, &form(assertion())).await;
+    assert_eq!(
+        (r.status, r.error()),
+        (400, "invalid_dpop_proof"),
+        "{:?}",
+        r.body
+    );
+    let r = into_res(
+        app.http
+            .post(app.url("/token"))
+            .header("dpop", proof(&B, "POST", &app.url("/token"), None))
+            .form(&form(assertion()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["token_type"], "DPoP");
+    assert_eq!(
+        claims(r.body["access_token"].as_str().unwrap())["cnf"]["jkt"],
+        jkt(&B)
+    );
+}
+
+#[tokio::test]
+async fn applications_are_created_requiring_dpop() {
+    let app = spawn_app().await;
+    let ops = crate::manage_kit::operator(&app).await;
+    let r = crate::manage_kit::post(
+        &app,
+        "/v1/tenants/demo/applications",
+        &ops,
+        json!({"name": "Bound", "clientId": "bound-app", "dpopBoundAccessTokens": true,
+               "allowedScopes": ["sim-swap:check"]}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["dpopBoundAccessTokens"], true);
+    let secret = r.body["clientSecret"].as_str().unwrap().to_owned();
+    let stored = app
+        .state
+        .store
+        .find_application(&ogw_core::domain::ClientId::parse("bound-app").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.dpop_bound_access_tokens);
+    let form = [
+        ("grant_type", "client_credentials".to_owned()),
+        ("scope", "sim-swap:check".to_owned()),
+    ];
+    let r = post_form(&app, "/token", Some(&basic("bound-app", &secret)), &form).await;
+    assert_eq!((r.status, r.error()), (400, "invalid_dpop_proof"));
+    // Without the field: false.
+    let r = crate::manage_kit::post(
+        &app,
+        "/v1/tenants/demo/applications",
+        &ops,
+        json!({"name": "Plain", "clientId": "plain-app"}),
+    )
+    .await;
+    assert_eq!(r.body["dpopBoundAccessTokens"], false, "{}", r.body);
+}

@@ -4,6 +4,7 @@ mod authorize;
 mod ciba;
 mod consent_pages;
 mod dpop;
+mod enrichment;
 mod gate;
 mod jwt_bearer;
 mod postgres;

@@ -51,3 +51,57 @@ async fn code_ciba_replay_and_revocation_on_postgres() {
     assert_eq!(rev.status, 200);
     assert_eq!(introspect(&app, &at).await["active"], false);
 }
+
+#[tokio::test]
+async fn dpop_switch_and_header_enrichment_on_postgres() {
+    let Some(url) = fresh_postgres_url().await else {
+        return;
+    };
+    let app = spawn_app_with(|c| {
+        c.database_url = Some(url);
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.msisdn_header = Some("X-MSISDN".into());
+    })
+    .await;
+    assert_eq!(app.state.store.backend(), "postgres");
+    // The switch survives the round trip through PostgreSQL and is enforced at /token.
+    let ops = crate::manage_kit::operator(&app).await;
+    let path = format!("/v1/tenants/demo/applications/{}", demo::CLIENT_ID);
+    let r =
+        crate::manage_kit::patch(&app, &path, &ops, json!({"dpopBoundAccessTokens": true})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = crate::manage_kit::get(&app, &path, &ops).await;
+    assert_eq!(r.body["dpopBoundAccessTokens"], true);
+    let form = [
+        ("grant_type", "client_credentials".to_owned()),
+        ("scope", "sim-swap:check".to_owned()),
+    ];
+    let r = post_form(&app, "/token", Some(&demo_basic()), &form).await;
+    assert_eq!((r.status, r.error()), (400, "invalid_dpop_proof"));
+    let r =
+        crate::manage_kit::patch(&app, &path, &ops, json!({"dpopBoundAccessTokens": false})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = post_form(&app, "/token", Some(&demo_basic()), &form).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+
+    // The enrichment header names the line.
+    let q = super::authorize::auth_query(&[]);
+    let res = app
+        .http
+        .get(app.url("/authorize"))
+        .query(&q)
+        .header("x-msisdn", demo::PHONE_RECENT_SWAP)
+        .send()
+        .await
+        .unwrap();
+    let loc = res.headers()["location"].to_str().unwrap().to_owned();
+    let c = super::authorize::query_of(&loc)
+        .get("code")
+        .cloned()
+        .unwrap();
+    let t = exchange(&app, &demo_basic(), &c, &[]).await;
+    assert_eq!(
+        subscriber_of(&app, t.body["access_token"].as_str().unwrap()).as_deref(),
+        Some(demo::PHONE_RECENT_SWAP)
+    );
+}
