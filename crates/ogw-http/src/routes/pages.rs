@@ -1,5 +1,6 @@
 //! The subscriber-facing HTML pages: consent capture and the privacy dashboard.
-//! Server-rendered, no JavaScript, no third-party assets. Every dynamic value goes through
+//! Server-rendered, no JavaScript, no third-party assets (the one exception: a view's logo,
+//! from the single https origin the page's CSP names). Every dynamic value goes through
 //! [`esc`]; every response carries a strict CSP, `frame-ancestors 'none'`, no-store and
 //! no-referrer; every form carries a CSRF token checked on POST, plus `Origin` and
 //! `Sec-Fetch-Site` when the browser sends them.
