@@ -2,8 +2,9 @@
 # End-to-end tests of the subscriber consent pages in headless Chromium: starts
 # `ogw serve --demo` on a free port with a throw-away data directory and runs
 # e2e/consent.mjs (playwright-core driving Debian's chromium): an authorization code flow
-# that needs consent → Allow → the redirect URI with a code; again → Deny → access_denied;
-# the privacy dashboard → Revoke. Screenshots of every page: target/e2e-artifacts/.
+# that needs consent → Allow → the redirect URI with a code (on a branded view made with
+# `ogw view create`: its colour and logo applied); again → Deny → access_denied; the
+# privacy dashboard → Revoke. Screenshots of every page: target/e2e-artifacts/.
 #
 #   bash conformance/e2e.sh                 # builds target/debug/ogw if needed
 #   E2E_OGW_BIN=target/release/ogw bash conformance/e2e.sh
@@ -59,6 +60,10 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.2
 done
+
+# A branded view for the first flow's purpose and capability, made with the CLI on the
+# server's own store (the browser then checks the brand stylesheet and the logo).
+"$BIN" view create e2e-brand --tenant demo --data-dir "$DATA" --file e2e/brand-view.json >/dev/null
 
 rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"

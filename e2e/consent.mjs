@@ -10,6 +10,12 @@ const BASE = process.env.OGW_BASE ?? 'http://127.0.0.1:8080';
 const OUT = process.env.E2E_ARTIFACTS ?? 'target/e2e-artifacts';
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const REDIRECT_URI = 'https://app.example/cb';
+// The logo of the branded view (e2e/brand-view.json): served by the test, not the network.
+const LOGO_ORIGIN = 'https://cdn.operator.example';
+const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 mkdirSync(OUT, { recursive: true });
 
 let failures = 0;
@@ -36,8 +42,12 @@ function authorizeUrl(scope, state) {
 
 /// Runs one flow in a fresh context: the client's redirect target is intercepted (it does
 /// not resolve) and its URL returned.
-async function consentFlow(browser, { locale, scope, state, button, shot }) {
+async function consentFlow(browser, { locale, scope, state, button, shot, inspect }) {
   const context = await browser.newContext({ locale });
+  // Reached only if the page's CSP lets the browser ask for the logo.
+  await context.route(`${LOGO_ORIGIN}/**`, (route) =>
+    route.fulfill({ status: 200, contentType: 'image/png', body: PNG_1X1 }),
+  );
   const page = await context.newPage();
   const cspErrors = [];
   page.on('console', (m) => {
@@ -54,6 +64,7 @@ async function consentFlow(browser, { locale, scope, state, button, shot }) {
   await page.locator(`#${button}`).waitFor();
   await page.screenshot({ path: join(OUT, `${shot}.png`), fullPage: true });
   check((await page.locator('#app-name').textContent())?.includes('Demo client'), `${shot}: page names the app`);
+  if (inspect) await inspect(page, shot);
   await Promise.all([
     page.waitForRequest((r) => r.url().startsWith('https://app.example/'), { timeout: 15000 }).catch(() => {}),
     page.locator(`#${button}`).click(),
@@ -92,6 +103,18 @@ async function main() {
       state: 'e2e-allow',
       button: 'allow',
       shot: '01-consent-allow',
+      inspect: async (page, shot) => {
+        // The view made by `ogw view create` (most specific for this purpose + capability).
+        check((await page.locator('h1').textContent()) === 'Smoother video', `${shot}: the branded view's English title`);
+        const css = (sel, prop) => page.locator(sel).evaluate((el, p) => getComputedStyle(el)[p], prop);
+        check((await css('#allow', 'backgroundColor')) === 'rgb(228, 0, 43)', `${shot}: brand colour on the Allow button`);
+        check((await css('header.brand', 'borderBottomColor')) === 'rgb(228, 0, 43)', `${shot}: brand colour on the header rule`);
+        check((await css('#allow', 'color')) === 'rgb(255, 255, 255)', `${shot}: readable text on the brand colour`);
+        const logo = page.locator('header.brand img.logo');
+        check((await logo.getAttribute('alt')) === 'Demo Operator', `${shot}: the logo's alt text is the operator name`);
+        await page.waitForFunction(() => document.querySelector('img.logo')?.complete);
+        check((await logo.evaluate((img) => img.naturalWidth)) === 1, `${shot}: the logo loads under the CSP`);
+      },
     });
     check(allowed.origin + allowed.pathname === REDIRECT_URI, `landed on ${REDIRECT_URI}`);
     const code = allowed.searchParams.get('code');
@@ -116,6 +139,10 @@ async function main() {
       state: 'e2e-deny',
       button: 'deny',
       shot: '02-consent-deny',
+      inspect: async (page, shot) => {
+        const bg = await page.locator('#allow').evaluate((el) => getComputedStyle(el).backgroundColor);
+        check(bg === 'rgb(11, 95, 255)', `${shot}: no view → the built-in colour (${bg})`);
+      },
     });
     check(denied.searchParams.get('error') === 'access_denied', 'redirect carries error=access_denied');
     check(denied.searchParams.get('state') === 'e2e-deny', 'state echoed');

@@ -9,7 +9,7 @@
 use chrono::Duration;
 use subtle::ConstantTimeEq;
 
-use super::views::{default_view, from_definition, ViewText};
+use super::views::{default_view, from_definition, LocalePrefs, ViewText};
 use crate::camara::consent_info::{open_capture_ref, CaptureRequest};
 use crate::domain::{CibaStatus, ClientId, ConsentStatus, PhoneNumber, Purpose, Scope, TenantId};
 use crate::manage::consent_views;
@@ -81,6 +81,20 @@ struct Pending {
     purpose: Purpose,
     scopes: Vec<String>,
     then: Continuation,
+}
+
+impl Pending {
+    /// The application's requested UI locales (OIDC Core §3.1.2.1 `ui_locales`), when the
+    /// request came through `/authorize`.
+    fn ui_locales(&self) -> Option<&str> {
+        match &self.then {
+            Continuation::Authorize(params) => params
+                .iter()
+                .find(|(k, _)| k == "ui_locales")
+                .map(|(_, v)| v.as_str()),
+            _ => None,
+        }
+    }
 }
 
 /// What the capture page shows.
@@ -237,10 +251,17 @@ pub async fn capture_page(
     let p = resolve(deps, target, now).await?;
     check_device(deps, &p, device, now).await?;
     let (app_name, operator_name) = app_and_operator(deps, &p).await?;
-    let stored = consent_views::resolve(deps.store, &p.tenant, &p.purpose, &p.client_id).await?;
+    let scopes: Vec<Scope> = p
+        .scopes
+        .iter()
+        .filter_map(|s| Scope::parse(s).ok())
+        .collect();
+    let stored =
+        consent_views::resolve(deps.store, &p.tenant, &p.purpose, &p.client_id, &scopes).await?;
+    let prefs = LocalePrefs::new(accept_language, p.ui_locales());
     let mut view = stored
-        .and_then(|def| from_definition(&def, accept_language))
-        .unwrap_or_else(|| default_view(p.purpose.as_str(), accept_language));
+        .and_then(|def| from_definition(&def, prefs))
+        .unwrap_or_else(|| default_view(p.purpose.as_str(), prefs));
     if view.operator_name.is_empty() {
         view.operator_name.clone_from(&operator_name);
     }

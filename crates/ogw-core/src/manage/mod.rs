@@ -156,6 +156,15 @@ impl Actor {
         }
     }
 
+    /// The tenant a management client belongs to (what the caller's-own-tenant routes such
+    /// as `/v1/views` act on); `None` for the local operator, who must always name one.
+    pub fn own_tenant(&self) -> Option<&TenantId> {
+        match self {
+            Actor::Client { tenant, .. } => Some(tenant),
+            Actor::Local { .. } => None,
+        }
+    }
+
     pub fn holds(&self, scope: &str) -> bool {
         match self {
             Actor::Client { scopes, .. } => scopes.iter().any(|s| s == scope),

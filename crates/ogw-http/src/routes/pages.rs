@@ -1,5 +1,6 @@
 //! The subscriber-facing HTML pages: consent capture and the privacy dashboard.
-//! Server-rendered, no JavaScript, no third-party assets. Every dynamic value goes through
+//! Server-rendered, no JavaScript, no third-party assets (the one exception: a view's logo,
+//! from the single https origin the page's CSP names). Every dynamic value goes through
 //! [`esc`]; every response carries a strict CSP, `frame-ancestors 'none'`, no-store and
 //! no-referrer; every form carries a CSRF token checked on POST, plus `Origin` and
 //! `Sec-Fetch-Site` when the browser sends them.
@@ -15,6 +16,7 @@ use ogw_core::consent::capture::{
     capture_decide, capture_page, dashboard, revoke, AfterDecision, CapturePage, PageError, Target,
     MAX_STATE_LEN,
 };
+use ogw_core::consent::views::{logo_origin, parse_colour, DEFAULT_COLOUR};
 use ogw_core::domain::ConsentStatus;
 use serde::Deserialize;
 
@@ -22,6 +24,9 @@ use crate::extract::Device;
 use crate::state::AppState;
 
 pub const STYLE_PATH: &str = "/consent/assets/style.css";
+/// `/consent/assets/brand/<rrggbb>.css`: the accent colour of a view. Named after the
+/// colour itself, so it needs no lookup, cannot be stale and is cached for good.
+pub const BRAND_PATH: &str = "/consent/assets/brand";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my/consents", get(my_consents_get))
         .route("/my/consents/revoke", post(my_consents_revoke_post))
         .route(STYLE_PATH, get(style_get))
+        .route(&format!("{BRAND_PATH}/{{file}}"), get(brand_style_get))
 }
 
 /// HTML-escapes text for element content and quoted attribute values.
@@ -69,17 +75,35 @@ fn origin_of(url: &str) -> Option<String> {
     ok.then(|| format!("{scheme}://{host}"))
 }
 
-/// Headers every page gets. `form_targets` are the extra origins a form may end up at
-/// (CSP `form-action` also governs the redirect after the POST).
-fn page_headers(res: &mut Response, form_targets: &[String]) {
-    let mut form_action = String::from("'self'");
-    for t in form_targets {
-        form_action.push(' ');
-        form_action.push_str(t);
+/// What a page adds to the common frame: the CSP sources beyond `'self'` and the brand
+/// stylesheet.
+#[derive(Debug, Default)]
+struct Extras {
+    /// Origins a form may end up at (CSP `form-action` also governs the redirect after the
+    /// POST).
+    form_targets: Vec<String>,
+    /// The one origin the logo comes from (CSP `img-src`).
+    img_sources: Vec<String>,
+    /// `<rrggbb>` of the brand stylesheet to link.
+    brand: Option<String>,
+}
+
+fn sources(list: &[String]) -> String {
+    let mut out = String::from("'self'");
+    for t in list {
+        out.push(' ');
+        out.push_str(t);
     }
+    out
+}
+
+/// Headers every page gets.
+fn page_headers(res: &mut Response, extras: &Extras) {
     let csp = format!(
-        "default-src 'none'; style-src 'self'; img-src https: 'self'; form-action {form_action}; \
-         frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'self'; img-src {img}; form-action {form}; \
+         frame-ancestors 'none'; base-uri 'none'",
+        img = sources(&extras.img_sources),
+        form = sources(&extras.form_targets),
     );
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&csp) {
@@ -103,12 +127,22 @@ fn html(
     lang: &str,
     title: &str,
     body: &str,
-    form_targets: &[String],
+    extras: &Extras,
 ) -> Response {
+    let brand = extras
+        .brand
+        .as_deref()
+        .map(|hex| {
+            format!(
+                "<link rel=\"stylesheet\" href=\"{}\">",
+                esc(&format!("{base}{BRAND_PATH}/{hex}.css"))
+            )
+        })
+        .unwrap_or_default();
     let doc = format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"{style}\"></head>\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"{style}\">{brand}</head>\
          <body><main>{body}</main></body></html>\n",
         lang = esc(lang),
         title = esc(title),
@@ -120,7 +154,7 @@ fn html(
         doc,
     )
         .into_response();
-    page_headers(&mut res, form_targets);
+    page_headers(&mut res, extras);
     res
 }
 
@@ -151,7 +185,7 @@ fn error_page(base: &str, e: PageError) -> Response {
         }
     };
     let body = format!("<h1>{}</h1><p>{}</p>", esc(title), esc(text));
-    html(base, status, "en", title, &body, &[])
+    html(base, status, "en", title, &body, &Extras::default())
 }
 
 fn see_other(base: &str, location: &str) -> Response {
@@ -162,7 +196,7 @@ fn see_other(base: &str, location: &str) -> Response {
         }
         Err(_) => return error_page(base, PageError::NotFound),
     }
-    page_headers(&mut res, &[]);
+    page_headers(&mut res, &Extras::default());
     res
 }
 
@@ -221,20 +255,24 @@ fn render_capture(
     for s in &page.scopes {
         let _ = write!(scopes, "<li><code>{}</code></li>", esc(s));
     }
+    // The logo only from an origin the CSP names (the Views API accepts no other); its alt
+    // text is the operator name, which screen readers then hear once, not twice.
     let logo = v
         .logo_url
         .as_deref()
-        .filter(|u| u.starts_with("https://"))
-        .map(|u| format!("<img class=\"logo\" src=\"{}\" alt=\"\">", esc(u)))
-        .unwrap_or_default();
-    let colour = if v.colour.len() == 7
-        && v.colour.starts_with('#')
-        && v.colour[1..].chars().all(|c| c.is_ascii_hexdigit())
-    {
-        v.colour.as_str()
-    } else {
-        "#0b5fff"
+        .and_then(|u| Some((u, logo_origin(u)?)));
+    let (logo_html, operator_hidden) = match &logo {
+        Some((u, _)) => (
+            format!(
+                "<img class=\"logo\" src=\"{}\" alt=\"{}\">",
+                esc(u),
+                esc(&v.operator_name)
+            ),
+            " aria-hidden=\"true\"",
+        ),
+        None => (String::new(), ""),
     };
+    let colour = parse_colour(&v.colour).unwrap_or_else(|| DEFAULT_COLOUR.to_owned());
     let mut ref_field = reference
         .map(|r| format!("<input type=\"hidden\" name=\"ref\" value=\"{}\">", esc(r)))
         .unwrap_or_default();
@@ -246,7 +284,7 @@ fn render_capture(
         );
     }
     let body = format!(
-        "<header class=\"brand\" data-colour=\"{colour}\">{logo}<span class=\"operator\">{operator}</span></header>\
+        "<header class=\"brand\">{logo_html}<span class=\"operator\"{operator_hidden}>{operator}</span></header>\
          <h1>{title}</h1>\
          <p class=\"asks\"><strong id=\"app-name\">{app}</strong> {asks}</p>\
          <p class=\"explanation\">{explanation}</p>\
@@ -258,7 +296,6 @@ fn render_capture(
          <button type=\"submit\" name=\"decision\" value=\"allow\" id=\"allow\">{allow}</button> \
          <button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\" class=\"secondary\">{deny}</button>\
          </form>",
-        colour = esc(colour),
         operator = esc(&v.operator_name),
         title = esc(&v.title),
         app = esc(&page.app_name),
@@ -273,13 +310,17 @@ fn render_capture(
         allow = esc(v.labels.allow),
         deny = esc(v.labels.deny),
     );
-    let targets: Vec<String> = page
-        .continue_to
-        .as_deref()
-        .and_then(origin_of)
-        .into_iter()
-        .collect();
-    html(base, StatusCode::OK, &v.locale, &v.title, &body, &targets)
+    let extras = Extras {
+        form_targets: page
+            .continue_to
+            .as_deref()
+            .and_then(origin_of)
+            .into_iter()
+            .collect(),
+        img_sources: logo.map(|(_, origin)| origin).into_iter().collect(),
+        brand: Some(colour.trim_start_matches('#').to_owned()),
+    };
+    html(base, StatusCode::OK, &v.locale, &v.title, &body, &extras)
 }
 
 fn done_page(base: &str, granted: bool) -> Response {
@@ -301,7 +342,7 @@ fn done_page(base: &str, granted: bool) -> Response {
         esc(text),
         esc(&dashboard)
     );
-    html(base, StatusCode::OK, "en", title, &body, &[])
+    html(base, StatusCode::OK, "en", title, &body, &Extras::default())
 }
 
 fn after(state: &AppState, result: Result<AfterDecision, PageError>) -> Response {
@@ -519,7 +560,7 @@ async fn my_consents_get(State(state): State<AppState>, Device(device): Device) 
         "en",
         "Your privacy dashboard",
         &body,
-        &[],
+        &Extras::default(),
     )
 }
 
@@ -572,9 +613,99 @@ async fn style_get() -> Response {
     res
 }
 
+/// WCAG 2.x relative luminance of `rrggbb`.
+fn luminance(hex: &str) -> f64 {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+}
+
+/// WCAG 2.x contrast ratio of two luminances.
+fn contrast(a: f64, b: f64) -> f64 {
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+/// The brand stylesheet of `rrggbb` (lower-case hex, already checked): the accent on the
+/// header rule and the buttons, with text colours that keep WCAG AA contrast (4.5:1) —
+/// black or white on the filled button; the accent itself as text on white only when it is
+/// dark enough, else the page's text colour.
+fn brand_css(hex: &str) -> String {
+    let l = luminance(hex);
+    let on_accent = if contrast(l, 1.0) >= contrast(l, 0.0) {
+        "#ffffff"
+    } else {
+        "#000000"
+    };
+    let accent_text = if contrast(l, 1.0) >= 4.5 {
+        format!("#{hex}")
+    } else {
+        "#1b1d21".to_owned()
+    };
+    format!(
+        ".brand{{border-bottom-color:#{hex}}}\
+         button{{background:#{hex};border-color:#{hex};color:{on_accent}}}\
+         button.secondary,button.revoke{{background:#fff;color:{accent_text}}}\
+         a{{color:{accent_text}}}\n"
+    )
+}
+
+/// `GET /consent/assets/brand/<rrggbb>.css`. Only six lower-case hex digits name a
+/// stylesheet (anything else is 404), so no stored text ever reaches CSS.
+async fn brand_style_get(Path(file): Path<String>) -> Response {
+    let hex = file
+        .strip_suffix(".css")
+        .filter(|h| h.len() == 6 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    let Some(hex) = hex else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut res = (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        brand_css(hex),
+    )
+        .into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brand_colours_keep_their_text_readable() {
+        // Dark accent: white on the button, the accent as link/secondary text.
+        let css = brand_css("0b5fff");
+        assert!(
+            css.contains("button{background:#0b5fff;border-color:#0b5fff;color:#ffffff}"),
+            "{css}"
+        );
+        assert!(
+            css.contains("button.secondary,button.revoke{background:#fff;color:#0b5fff}"),
+            "{css}"
+        );
+        // Light accent: black on the button, the page's text colour on white.
+        let css = brand_css("ffe600");
+        assert!(css.contains("color:#000000}"), "{css}");
+        assert!(
+            css.contains("button.revoke{background:#fff;color:#1b1d21}"),
+            "{css}"
+        );
+        assert!((contrast(luminance("000000"), luminance("ffffff")) - 21.0).abs() < 1e-9);
+    }
 
     #[test]
     fn escapes_everything_dangerous() {

@@ -1,4 +1,4 @@
-//! The management CLI: `ogw admin|tenant|app|capability|consent|subscriber …`.
+//! The management CLI: `ogw admin|tenant|app|capability|consent|subscriber|view …`.
 //!
 //! It works on the store directly (the same database the server uses, found through the
 //! same configuration), running the very use-cases the `/v1` API runs, as the local operator
@@ -11,6 +11,7 @@ mod consents;
 mod output;
 mod subscribers;
 mod tenants;
+mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub enum ManageCommand {
     Consent(consents::ConsentArgs),
     /// Subscribers and network facts (SIM changes, active IP sessions).
     Subscriber(subscribers::SubscriberArgs),
+    /// Consent page views: texts per locale and branding per purpose, capability and app.
+    View(views::ViewArgs),
 }
 
 /// Where the store is and how to print; accepted after any management subcommand.
@@ -101,6 +104,7 @@ impl ManageCommand {
             ManageCommand::Capability(a) => &a.common,
             ManageCommand::Consent(a) => &a.common,
             ManageCommand::Subscriber(a) => &a.common,
+            ManageCommand::View(a) => &a.common,
         }
     }
 
@@ -175,6 +179,7 @@ pub async fn run(cfg: &Config, cmd: ManageCommand) -> anyhow::Result<()> {
         ManageCommand::Capability(a) => catalog::run(&env, a).await,
         ManageCommand::Consent(a) => consents::run(&env, a).await,
         ManageCommand::Subscriber(a) => subscribers::run(&env, a).await,
+        ManageCommand::View(a) => views::run(&env, a).await,
     }
 }
 

@@ -236,3 +236,83 @@ async fn cli_manages_the_store_the_server_uses() {
     assert!(o.ok, "{}", o.stderr);
     assert!(!ogw(d, &["tenant", "get", "acme"]).ok);
 }
+
+#[tokio::test]
+async fn cli_manages_views_with_the_api_use_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    json(d, &["tenant", "create", "acme", "--name", "ACME Mobile"]);
+    json(
+        d,
+        &[
+            "capability",
+            "upsert",
+            "-t",
+            "acme",
+            "sim-swap-v2",
+            "--api-name",
+            "sim-swap",
+            "--api-version",
+            "2.1.0",
+            "--base-path",
+            "/sim-swap/v2",
+            "--scope",
+            "sim-swap:check",
+            "--purpose",
+            "dpv:FraudPreventionAndDetection",
+        ],
+    );
+    let mut def = serde_json::json!({
+        "purpose": "dpv:FraudPreventionAndDetection",
+        "capability": "sim-swap-v2",
+        "defaultLocale": "es",
+        "locales": {"es": {"title": "Antifraude", "explanation": "SIM", "legalText": "L"}},
+        "branding": {"colour": "#E4002B"}
+    });
+    let file = d.join("view.json");
+    std::fs::write(&file, def.to_string()).unwrap();
+    let f = file.to_str().unwrap();
+
+    let v = json(d, &["view", "create", "-t", "acme", "fraud", "--file", f]);
+    assert_eq!(v["capability"], "sim-swap-v2");
+    assert_eq!(v["branding"]["colour"], "#e4002b");
+    let o = ogw(d, &["view", "create", "-t", "acme", "fraud", "--file", f]);
+    assert!(!o.ok && o.stderr.contains("CONFLICT"), "{}", o.stderr);
+
+    def["locales"]["es"]["title"] = "Prevención del fraude".into();
+    std::fs::write(&file, def.to_string()).unwrap();
+    let v = json(d, &["view", "update", "-t", "acme", "fraud", "--file", f]);
+    assert_eq!(v["locales"]["es"]["title"], "Prevención del fraude");
+    let o = ogw(d, &["view", "update", "-t", "acme", "nope", "--file", f]);
+    assert!(!o.ok && o.stderr.contains("NOT_FOUND"), "{}", o.stderr);
+
+    let o = ogw(d, &["view", "list", "-t", "acme"]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("fraud") && o.stdout.contains("sim-swap-v2"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(
+        json(d, &["view", "get", "-t", "acme", "fraud"])["id"],
+        "fraud"
+    );
+
+    def["branding"]["colour"] = "red".into();
+    std::fs::write(&file, def.to_string()).unwrap();
+    let o = ogw(d, &["view", "update", "-t", "acme", "fraud", "--file", f]);
+    assert!(
+        !o.ok && o.stderr.contains("INVALID_ARGUMENT"),
+        "{}",
+        o.stderr
+    );
+    let o = ogw(d, &["view", "list"]);
+    assert!(!o.ok && o.stderr.contains("--tenant"), "{}", o.stderr);
+
+    let o = ogw(d, &["view", "delete", "-t", "acme", "fraud"]);
+    assert!(o.ok, "{}", o.stderr);
+    assert_eq!(
+        json(d, &["view", "list", "-t", "acme"])["items"],
+        serde_json::json!([])
+    );
+}

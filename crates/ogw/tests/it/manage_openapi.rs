@@ -37,6 +37,8 @@ const PATHS: &[(&str, &[&str])] = &[
     ("/v1/tenants/{tenant}/ip-sessions", &["get"]),
     ("/v1/tenants/{tenant}/views", &["get"]),
     ("/v1/tenants/{tenant}/views/{id}", &["get", "put", "delete"]),
+    ("/v1/views", &["get"]),
+    ("/v1/views/{id}", &["get", "put", "delete"]),
     ("/v1/tenants/{tenant}/audit", &["get"]),
     ("/v1/network/sim-changes", &["post"]),
     ("/v1/network/imports/{kind}", &["post"]),

@@ -57,7 +57,7 @@ pub struct PageParams {
         (name = "consents", description = "Consent decisions and records (consents:read, consents:write)"),
         (name = "subscribers", description = "Subscribers and network facts (subscribers:read, subscribers:write)"),
         (name = "audit", description = "The audit trail (audit:read)"),
-        (name = "views", description = "Consent page texts and branding per purpose/app/locale (views:read, views:write)"),
+        (name = "views", description = "Consent page texts and branding per purpose, capability, app and locale (views:read, views:write); `/v1/views` is the caller's own tenant"),
     )
 )]
 struct ManageDoc;
@@ -80,9 +80,43 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Documents each caller's-own-tenant alias (`/v1/views`) as a copy of its tenant-scoped
+/// route without the `tenant` parameter (operation ids get an `_own_tenant` suffix, which
+/// OpenAPI requires to be unique). The aliases are served by the same handlers.
+fn own_tenant_aliases(doc: &mut OpenApiDoc, aliases: &[(&str, &str)]) {
+    for (scoped, alias) in aliases {
+        let Some(mut item) = doc.paths.paths.get(*scoped).cloned() else {
+            continue;
+        };
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(params) = &mut op.parameters {
+                params.retain(|p| p.name != "tenant");
+            }
+            if let Some(id) = &mut op.operation_id {
+                id.push_str("_own_tenant");
+            }
+            let note = format!("Acts on the caller's own tenant (`{scoped}` names one).");
+            op.description = Some(match op.description.take() {
+                Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+                _ => note,
+            });
+        }
+        doc.paths.paths.insert((*alias).to_owned(), item);
+    }
+}
+
 /// The management routes and their OpenAPI document.
 pub fn api() -> (Router<AppState>, OpenApiDoc) {
-    let (router, doc) = OpenApiRouter::with_openapi(ManageDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ManageDoc::openapi())
         .merge(tenants::routes())
         .merge(applications::routes())
         .merge(capabilities::routes())
@@ -91,6 +125,7 @@ pub fn api() -> (Router<AppState>, OpenApiDoc) {
         .merge(audit::routes())
         .merge(views::routes())
         .split_for_parts();
+    own_tenant_aliases(&mut doc, views::OWN_TENANT_ALIASES);
     // The network routes are mounted apart (the import's own timeout), documented here.
     (
         router,

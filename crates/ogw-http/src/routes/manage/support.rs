@@ -110,6 +110,20 @@ impl ManageCaller {
     pub fn cx<'a>(&'a self, state: &'a AppState) -> Ctx<'a> {
         Ctx::new(state.store.as_ref(), &self.0, state.now(), &state.pepper)
     }
+
+    /// The tenant a call acts on: the `{tenant}` of `/v1/tenants/{tenant}/…`, or, on the
+    /// caller's-own-tenant aliases (`/v1/views…`, no `{tenant}`), the caller's tenant —
+    /// for a `system` client that is `system`, never "every tenant".
+    pub fn tenant(&self, path_tenant: Option<&str>) -> Result<TenantId, ApiError> {
+        match path_tenant {
+            Some(t) => Ok(ogw_core::manage::tenants::parse_id(t)?),
+            None => self.0.own_tenant().cloned().ok_or_else(|| {
+                ApiError(CamaraError::invalid_argument(
+                    "this route acts on the caller's own tenant",
+                ))
+            }),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for ManageCaller {
