@@ -11,9 +11,9 @@ use super::params::{encode_query, Params};
 use super::pkce;
 use super::request_object;
 use super::scope_request::{Legs, ScopeRequest};
-use super::Deps;
+use super::{consent_check, Deps};
 use crate::camara::consent_info::{seal_capture_ref, CaptureRequest, CAPTURE_PATH};
-use crate::consent::{self, Outcome};
+use crate::consent::Outcome;
 use crate::domain::{ClientId, GrantType};
 use crate::manage::gate::active_client;
 use crate::network::device::DeviceEvidence;
@@ -276,21 +276,14 @@ async fn issue_code(
         check(&mut cx)?;
     }
     let subscriber = identify_device(deps, app, device, cx.prompt_none, now).await?;
-    let purpose = cx
-        .scope
-        .purpose
-        .clone()
-        .ok_or_else(|| OAuthError::invalid_scope("a purpose is required"))?;
-    let decision = consent::evaluate(
-        deps.store,
-        &consent::Query {
-            tenant: &app.tenant,
-            msisdn: &subscriber.msisdn,
-            client_id: &app.client_id,
-            purpose: &purpose,
-            scopes: &cx.scope.scopes.to_vec(),
-            context: "oauth.authorize",
-        },
+    let purpose = cx.scope.required_purpose()?;
+    let decision = consent_check::decide(
+        deps,
+        app,
+        &subscriber.msisdn,
+        &purpose,
+        &cx.scope.scopes,
+        "oauth.authorize",
         now,
     )
     .await?;
@@ -342,8 +335,7 @@ async fn issue_code(
         })
         .await?;
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        app,
         "oauth.authorize",
         subscriber.msisdn.as_str(),
         "ok",

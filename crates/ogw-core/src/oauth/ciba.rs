@@ -14,8 +14,8 @@ use super::params::Params;
 use super::request_object;
 use super::scope_request::{Legs, ScopeRequest};
 use super::tokens::AMR_NETWORK;
-use super::Deps;
-use crate::consent::{self, Outcome};
+use super::{consent_check, Deps};
+use crate::consent::Outcome;
 use crate::domain::{CibaStatus, GrantType, TenantId};
 use crate::secret::{generate_token, lookup_hash};
 use crate::settings::Settings;
@@ -130,21 +130,14 @@ pub async fn bc_authorize(
         .hint
         .ok_or_else(|| OAuthError::invalid_request("missing parameter 'login_hint'"))?;
     let (subscriber, amr) = resolve_subscriber(deps, &app.tenant, &hint, now).await?;
-    let purpose = cx
-        .scope
-        .purpose
-        .clone()
-        .ok_or_else(|| OAuthError::invalid_scope("a purpose is required"))?;
-    let decision = consent::evaluate(
-        deps.store,
-        &consent::Query {
-            tenant: &app.tenant,
-            msisdn: &subscriber.msisdn,
-            client_id: &app.client_id,
-            purpose: &purpose,
-            scopes: &cx.scope.scopes.to_vec(),
-            context: "oauth.ciba",
-        },
+    let purpose = cx.scope.required_purpose()?;
+    let decision = consent_check::decide(
+        deps,
+        app,
+        &subscriber.msisdn,
+        &purpose,
+        &cx.scope.scopes,
+        "oauth.ciba",
         now,
     )
     .await?;
@@ -170,8 +163,7 @@ pub async fn bc_authorize(
         })
         .await?;
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        app,
         "oauth.bc_authorize",
         subscriber.msisdn.as_str(),
         "ok",

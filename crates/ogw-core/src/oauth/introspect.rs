@@ -123,8 +123,7 @@ pub async fn revoke(
         .revoke_jti(&app.tenant, &claims.jti, expires)
         .await?;
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        app,
         "oauth.revoke",
         &claims.jti,
         "ok",

@@ -2,6 +2,7 @@
 pub mod authorize;
 pub mod ciba;
 pub mod client_auth;
+mod consent_check;
 pub mod discovery;
 pub mod dpop;
 pub mod error;
@@ -22,7 +23,7 @@ pub use params::Params;
 
 use crate::secret::Pepper;
 use crate::settings::Settings;
-use crate::store::{AuditEvent, Store, Timestamp};
+use crate::store::{Application, AuditEvent, Store, Timestamp};
 use tokens::TokenService;
 
 /// What the protocol code needs from the server, borrowed per request.
@@ -38,12 +39,11 @@ pub struct Deps<'a> {
 }
 
 impl Deps<'_> {
-    /// Appends an audit event (`AuditStore::append_audit`).
-    #[allow(clippy::too_many_arguments)]
+    /// Appends an audit event (`AuditStore::append_audit`) with `app` as the actor: every
+    /// protocol event is done by a client of its tenant.
     pub(crate) async fn audit(
         &self,
-        tenant: &crate::domain::TenantId,
-        actor: &str,
+        app: &Application,
         action: &str,
         target: &str,
         outcome: &str,
@@ -54,9 +54,9 @@ impl Deps<'_> {
         self.store
             .append_audit(&AuditEvent {
                 id: 0,
-                tenant: tenant.clone(),
+                tenant: app.tenant.clone(),
                 at: now,
-                actor: actor.to_owned(),
+                actor: app.client_id.as_str().to_owned(),
                 action: action.to_owned(),
                 target: target.to_owned(),
                 outcome: outcome.to_owned(),

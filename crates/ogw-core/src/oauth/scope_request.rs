@@ -82,6 +82,13 @@ impl ScopeRequest {
         Ok(req)
     }
 
+    /// The purpose of a request that passed `check` for three legs (which requires one).
+    pub fn required_purpose(&self) -> Result<Purpose, OAuthError> {
+        self.purpose
+            .clone()
+            .ok_or_else(|| OAuthError::invalid_scope("a purpose is required"))
+    }
+
     /// The scope string of the token response: `openid`, the purpose and the technical scopes.
     pub fn granted(&self) -> String {
         let mut parts = Vec::new();

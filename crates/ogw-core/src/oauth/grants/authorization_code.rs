@@ -56,8 +56,7 @@ pub async fn exchange(
         );
     }
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        app,
         "oauth.token.authorization_code",
         c.msisdn.as_str(),
         "ok",
@@ -91,8 +90,7 @@ async fn explain_unusable_code(
         deps.store.revoke_jti(tenant, jti, until).await?;
     }
     deps.audit(
-        tenant,
-        client.app.client_id.as_str(),
+        &client.app,
         "oauth.code.replay",
         c.msisdn.as_str(),
         "deny",

@@ -99,8 +99,7 @@ pub async fn exchange(
         );
     }
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        app,
         "oauth.token.ciba",
         r.msisdn.as_str(),
         "ok",

@@ -26,8 +26,7 @@ pub async fn exchange(
     req.check(&client.app, &super::catalog(deps, client).await?, Legs::Two)?;
     let (res, claims) = issue::two_legged(deps, &client.app, &req, now)?;
     deps.audit(
-        &client.app.tenant,
-        client.app.client_id.as_str(),
+        &client.app,
         "oauth.token.client_credentials",
         client.app.client_id.as_str(),
         "ok",

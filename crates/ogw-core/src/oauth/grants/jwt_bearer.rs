@@ -17,8 +17,8 @@ use super::super::error::{Challenge, OAuthError, OAuthResult};
 use super::super::issue::{self, SubjectGrant, TokenResponse};
 use super::super::params::Params;
 use super::super::scope_request::{Legs, ScopeRequest};
-use super::super::Deps;
-use crate::consent::{self, Outcome};
+use super::super::{consent_check, Deps};
+use crate::consent::Outcome;
 use crate::domain::{ClientId, GrantType, PhoneNumber};
 use crate::manage::gate::active_client;
 use crate::store::Timestamp;
@@ -138,32 +138,25 @@ pub async fn exchange(
         &deps.store.list_capabilities(&app.tenant).await?,
         Legs::Three,
     )?;
-    let purpose = req
-        .purpose
-        .clone()
-        .ok_or_else(|| OAuthError::invalid_scope("a purpose is required"))?;
+    let purpose = req.required_purpose()?;
     let subscriber = deps
         .store
         .get_subscriber(&app.tenant, &msisdn)
         .await?
         .ok_or_else(|| grant("the subject is not a subscriber of this operator"))?;
-    let decision = consent::evaluate(
-        deps.store,
-        &consent::Query {
-            tenant: &app.tenant,
-            msisdn: &subscriber.msisdn,
-            client_id: &app.client_id,
-            purpose: &purpose,
-            scopes: &req.scopes.to_vec(),
-            context: "oauth.jwt_bearer",
-        },
+    let decision = consent_check::decide(
+        deps,
+        &app,
+        &subscriber.msisdn,
+        &purpose,
+        &req.scopes,
+        "oauth.jwt_bearer",
         now,
     )
     .await?;
     if decision.outcome != Outcome::Allowed {
         deps.audit(
-            &app.tenant,
-            app.client_id.as_str(),
+            &app,
             "oauth.token.jwt_bearer",
             subscriber.msisdn.as_str(),
             "deny",
@@ -187,8 +180,7 @@ pub async fn exchange(
     let (res, claims) =
         issue::three_legged_for(deps, &app, &req, &subject, issue::new_jti(), now, ttl)?;
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        &app,
         "oauth.token.jwt_bearer",
         subscriber.msisdn.as_str(),
         "ok",

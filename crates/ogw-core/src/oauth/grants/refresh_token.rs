@@ -10,8 +10,8 @@ use super::super::error::{OAuthError, OAuthResult};
 use super::super::issue::{self, SubjectGrant, TokenResponse};
 use super::super::params::Params;
 use super::super::scope_request::{Legs, ScopeRequest};
-use super::super::Deps;
-use crate::consent::{self, Outcome};
+use super::super::{consent_check, Deps};
+use crate::consent::Outcome;
 use crate::domain::{GrantType, PhoneNumber};
 use crate::secret::{generate_token, lookup_hash};
 use crate::store::{Application, RefreshToken, Timestamp};
@@ -102,16 +102,13 @@ pub async fn exchange(
         .purpose
         .clone()
         .ok_or_else(|| OAuthError::invalid_grant("the refresh token has no purpose"))?;
-    let decision = consent::evaluate(
-        deps.store,
-        &consent::Query {
-            tenant: &app.tenant,
-            msisdn: &rt.msisdn,
-            client_id: &app.client_id,
-            purpose: &purpose,
-            scopes: &req.scopes.to_vec(),
-            context: "oauth.refresh",
-        },
+    let decision = consent_check::decide(
+        deps,
+        app,
+        &rt.msisdn,
+        &purpose,
+        &req.scopes,
+        "oauth.refresh",
         now,
     )
     .await?;
@@ -120,8 +117,7 @@ pub async fn exchange(
             .revoke_refresh_family(&app.tenant, &rt.family_id, now)
             .await?;
         deps.audit(
-            &app.tenant,
-            app.client_id.as_str(),
+            app,
             "oauth.refresh.consent",
             rt.msisdn.as_str(),
             "deny",
@@ -164,8 +160,7 @@ pub async fn exchange(
         .await?,
     );
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        app,
         "oauth.token.refresh_token",
         rt.msisdn.as_str(),
         "ok",
@@ -192,8 +187,7 @@ async fn explain_unusable(
             .revoke_refresh_family(&app.tenant, &rt.family_id, now)
             .await?;
         deps.audit(
-            &app.tenant,
-            app.client_id.as_str(),
+            app,
             "oauth.refresh.reuse",
             rt.msisdn.as_str(),
             "deny",
@@ -233,8 +227,7 @@ pub async fn revoke(
         .revoke_refresh_family(&app.tenant, &rt.family_id, now)
         .await?;
     deps.audit(
-        &app.tenant,
-        app.client_id.as_str(),
+        app,
         "oauth.revoke.refresh_token",
         rt.msisdn.as_str(),
         "ok",
