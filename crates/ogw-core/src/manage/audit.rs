@@ -29,6 +29,22 @@ pub(crate) async fn record_write<B: Serialize, A: Serialize>(
     .await
 }
 
+/// Records an upsert (PUT) and returns its answer: the view and whether it was created.
+/// The action is `<kind>.create` when nothing stood at the target before, else `<kind>.update`.
+pub(crate) async fn record_upsert<V: Serialize>(
+    cx: &Ctx<'_>,
+    tenant: &TenantId,
+    kind: &str,
+    target: &str,
+    before: Option<&V>,
+    after: V,
+) -> ManageResult<(V, bool)> {
+    let verb = if before.is_some() { "update" } else { "create" };
+    let action = format!("{kind}.{verb}");
+    record_write(cx, tenant, &action, target, before, Some(&after)).await?;
+    Ok((after, before.is_none()))
+}
+
 pub(crate) async fn record(
     cx: &Ctx<'_>,
     tenant: &TenantId,

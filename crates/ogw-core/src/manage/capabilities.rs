@@ -3,7 +3,7 @@
 //! switches its API off: see [`super::gate`].
 use std::collections::BTreeSet;
 
-use super::audit::record_write;
+use super::audit::{record_upsert, record_write};
 use super::page::{paginate, Page, PageRequest};
 use super::views::{CapabilityInput, CapabilityView, PurposeInput, PurposeView};
 use super::{check_if_match, etag, field, scopes, tenants, Ctx, ManageError, ManageResult};
@@ -219,21 +219,15 @@ pub async fn put(
         return Ok((after, false));
     }
     cx.store.upsert_capability(&next).await?;
-    let action = if before.is_some() {
-        "capability.update"
-    } else {
-        "capability.create"
-    };
-    record_write(
+    record_upsert(
         cx,
         tenant,
-        action,
+        "capability",
         &target(id),
         before.as_ref(),
-        Some(&after),
+        after,
     )
-    .await?;
-    Ok((after, before.is_none()))
+    .await
 }
 
 pub async fn delete(

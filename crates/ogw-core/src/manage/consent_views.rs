@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audit::record_write;
+use super::audit::{record_upsert, record_write};
 use super::page::{paginate, Page, PageRequest};
 use super::{check_if_match, etag, field, scopes, tenants, text, Ctx, ManageError, ManageResult};
 use crate::consent::purpose_rule;
@@ -330,21 +330,7 @@ pub async fn put(
     };
     cx.store.put_view(&record).await?;
     let after = view(&record)?;
-    let action = if before.is_some() {
-        "view.update"
-    } else {
-        "view.create"
-    };
-    record_write(
-        cx,
-        tenant,
-        action,
-        &target(id),
-        before.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    Ok((after, before.is_none()))
+    record_upsert(cx, tenant, "view", &target(id), before.as_ref(), after).await
 }
 
 pub async fn delete(

@@ -2,7 +2,7 @@
 //! sessions), so an operator can inspect and correct what the gateway believes.
 use chrono::Duration;
 
-use super::audit::record_write;
+use super::audit::{record_upsert, record_write};
 use super::page::{from_overfetch, paginate, Page, PageRequest};
 use super::views::{
     IpSessionView, SimChangeInput, SimChangeView, SubscriberUpsert, SubscriberView,
@@ -150,21 +150,15 @@ pub async fn upsert(
         other => other?,
     }
     let after = view(cx, &next).await?;
-    let action = if before.is_some() {
-        "subscriber.update"
-    } else {
-        "subscriber.create"
-    };
-    record_write(
+    record_upsert(
         cx,
         tenant,
-        action,
+        "subscriber",
         &target(msisdn),
         before.as_ref(),
-        Some(&after),
+        after,
     )
-    .await?;
-    Ok((after, before.is_none()))
+    .await
 }
 
 /// Records a SIM change (idempotent per event id): SIM Swap answers from these.
