@@ -136,9 +136,19 @@ pub struct CamaraError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    /// A 401 about DPoP: the `error` of its `DPoP` challenge (RFC 9449 §7.1) instead of the
-    /// `Bearer` one.
-    pub dpop_error: Option<&'static str>,
+    /// The `WWW-Authenticate` challenge, sent with a 401 only.
+    pub challenge: ApiChallenge,
+}
+
+/// The `WWW-Authenticate` challenge of a CAMARA or management 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiChallenge {
+    /// `Bearer` with `error="invalid_token"`: a token was presented and is unusable.
+    InvalidToken,
+    /// RFC 6750 §3.1: no token was presented, so the `Bearer` challenge names no error.
+    NoToken,
+    /// RFC 9449 §7.1: the request must use DPoP; a `DPoP` challenge with this error.
+    Dpop(&'static str),
 }
 
 impl CamaraError {
@@ -147,7 +157,7 @@ impl CamaraError {
             status,
             code,
             message: message.into(),
-            dpop_error: None,
+            challenge: ApiChallenge::InvalidToken,
         }
     }
     pub fn invalid_argument(m: impl Into<String>) -> Self {
@@ -155,6 +165,13 @@ impl CamaraError {
     }
     pub fn unauthenticated(m: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", m)
+    }
+    /// A 401 for a request without any access token.
+    pub fn no_token(m: impl Into<String>) -> Self {
+        Self {
+            challenge: ApiChallenge::NoToken,
+            ..Self::unauthenticated(m)
+        }
     }
     pub fn permission_denied(m: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "PERMISSION_DENIED", m)
@@ -191,14 +208,17 @@ impl IntoResponse for CamaraError {
         )
             .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            let challenge = match self.dpop_error {
+            let challenge = match self.challenge {
                 // RFC 9449 §7.1: the algorithms proofs may use.
-                Some(error) => HeaderValue::from_str(&format!(
+                ApiChallenge::Dpop(error) => HeaderValue::from_str(&format!(
                     r#"DPoP realm="ogw", error="{error}", algs="{}""#,
                     ogw_core::oauth::dpop::SIGNING_ALGS.join(" ")
                 ))
                 .unwrap_or_else(|_| HeaderValue::from_static("DPoP")),
-                None => HeaderValue::from_static(r#"Bearer realm="ogw", error="invalid_token""#),
+                ApiChallenge::InvalidToken => {
+                    HeaderValue::from_static(r#"Bearer realm="ogw", error="invalid_token""#)
+                }
+                ApiChallenge::NoToken => HeaderValue::from_static(r#"Bearer realm="ogw""#),
             };
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, challenge);
@@ -218,12 +238,16 @@ impl From<ApiError> for CamaraError {
     fn from(e: ApiError) -> Self {
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut out = Self::new(status, e.code(), e.to_string());
-        if let ApiError::DpopUnauthenticated { invalid_proof, .. } = e {
-            out.dpop_error = Some(if invalid_proof {
-                "invalid_dpop_proof"
-            } else {
-                "invalid_token"
-            });
+        match e {
+            ApiError::DpopUnauthenticated { invalid_proof, .. } => {
+                out.challenge = ApiChallenge::Dpop(if invalid_proof {
+                    "invalid_dpop_proof"
+                } else {
+                    "invalid_token"
+                });
+            }
+            ApiError::NoToken(_) => out.challenge = ApiChallenge::NoToken,
+            _ => {}
         }
         out
     }

@@ -170,7 +170,7 @@ async fn authenticate_presented(
     bearer: Option<&str>,
     dpop: Option<&DpopPresentation<'_>>,
 ) -> Result<Caller, ApiError> {
-    let token = bearer.ok_or_else(|| unauthenticated("no bearer access token"))?;
+    let token = bearer.ok_or_else(|| ApiError::NoToken(message("no bearer access token")))?;
     let claims = cx
         .tokens
         .verify_access(token, cx.now)

@@ -10,9 +10,13 @@ pub enum ApiError {
     /// 400: a number outside its allowed range (SIM Swap `maxAge`).
     #[error("{0}")]
     OutOfRange(String),
-    /// 401: no, malformed, expired, revoked or otherwise unusable access token.
+    /// 401: a malformed, expired, revoked or otherwise unusable access token.
     #[error("{0}")]
     Unauthenticated(String),
+    /// 401: no access token at all (none, or under another scheme). RFC 6750 §3.1: its
+    /// challenge names no error, since the client may not have known a token was needed.
+    #[error("{0}")]
+    NoToken(String),
     /// 401 about DPoP (RFC 9449 §7.1): the token must be presented with the `DPoP` scheme and
     /// a valid proof. Answered with a `DPoP` challenge; `invalid_proof` picks its error code
     /// (`invalid_dpop_proof`, else `invalid_token`).
@@ -99,7 +103,7 @@ impl ApiError {
         use ApiError::*;
         match self {
             InvalidArgument(_) | OutOfRange(_) => 400,
-            Unauthenticated(_) | DpopUnauthenticated { .. } => 401,
+            Unauthenticated(_) | NoToken(_) | DpopUnauthenticated { .. } => 401,
             PermissionDenied(_)
             | InvalidTokenContext
             | NotAuthenticatedByMobileNetwork
@@ -120,7 +124,7 @@ impl ApiError {
         match self {
             InvalidArgument(_) => "INVALID_ARGUMENT",
             OutOfRange(_) => "OUT_OF_RANGE",
-            Unauthenticated(_) | DpopUnauthenticated { .. } => "UNAUTHENTICATED",
+            Unauthenticated(_) | NoToken(_) | DpopUnauthenticated { .. } => "UNAUTHENTICATED",
             PermissionDenied(_) => "PERMISSION_DENIED",
             InvalidTokenContext => "INVALID_TOKEN_CONTEXT",
             NotAuthenticatedByMobileNetwork => {
@@ -167,6 +171,7 @@ mod tests {
                 401,
                 "UNAUTHENTICATED",
             ),
+            (ApiError::NoToken("x".into()), 401, "UNAUTHENTICATED"),
             (ApiError::InvalidTokenContext, 403, "INVALID_TOKEN_CONTEXT"),
             (
                 ApiError::NotAuthenticatedByMobileNetwork,

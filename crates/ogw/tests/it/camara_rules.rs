@@ -87,6 +87,42 @@ async fn revoked_token_is_401_with_www_authenticate() {
     let res = post(&app, CHECK, Some(&t), json!({"phoneNumber": MAIN})).await;
     res.assert_error(401, "UNAUTHENTICATED");
     assert!(res.body["message"].as_str().unwrap().contains("revoked"));
+    assert_eq!(
+        res.header("www-authenticate"),
+        Some(r#"Bearer realm="ogw", error="invalid_token""#)
+    );
+}
+
+/// RFC 6750 §3.1: a request without a token gets a challenge that names no error; a
+/// presented but unusable token gets `error="invalid_token"`.
+#[tokio::test]
+async fn the_401_challenge_names_invalid_token_only_when_a_token_was_sent() {
+    let app = spawn_app().await;
+    let body = json!({"phoneNumber": MAIN});
+    let res = post(&app, CHECK, None, body.clone()).await;
+    res.assert_error(401, "UNAUTHENTICATED");
+    assert_eq!(
+        res.header("www-authenticate"),
+        Some(r#"Bearer realm="ogw""#)
+    );
+    // Another scheme is no token either.
+    let res = app
+        .http
+        .post(app.url(CHECK))
+        .header("authorization", "Basic ZGVtbzpkZW1v")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], r#"Bearer realm="ogw""#);
+
+    let res = post(&app, CHECK, Some("not-a-jwt"), body).await;
+    res.assert_error(401, "UNAUTHENTICATED");
+    assert_eq!(
+        res.header("www-authenticate"),
+        Some(r#"Bearer realm="ogw", error="invalid_token""#)
+    );
 }
 
 #[tokio::test]

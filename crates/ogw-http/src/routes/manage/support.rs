@@ -134,7 +134,7 @@ impl FromRequestParts<AppState> for ManageCaller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers)
-            .ok_or_else(|| unauthenticated("a bearer access token is required"))?;
+            .ok_or_else(|| ApiError(CamaraError::no_token("a bearer access token is required")))?;
         let claims = state
             .tokens
             .verify_access(token, state.now())
