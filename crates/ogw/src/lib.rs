@@ -99,8 +99,12 @@ pub fn redact(url: &str) -> String {
 
 impl App {
     pub async fn build(cfg: &Config) -> anyhow::Result<App> {
+        Self::build_with_clock(cfg, Arc::new(SystemClock)).await
+    }
+
+    /// `build` on another clock, so tests move a `FakeClock` past an expiry instead of sleeping.
+    pub async fn build_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
         cfg.validate()?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = open_store(cfg).await?;
         let secret = server_secret(cfg)?;
         let pepper = Pepper::new(secret.clone());

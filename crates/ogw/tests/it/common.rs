@@ -2,8 +2,12 @@
 //! SQLite file in a temp dir (or a fresh PostgreSQL schema when `OGW_TEST_DATABASE_URL` is set
 //! and the test asks for it), with the demo operator seeded.
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use ogw::{App, Config};
+use ogw::{demo, App, Config};
+use ogw_core::clock::{Clock, FakeClock, SystemClock};
+use ogw_core::domain::{ClientId, PhoneNumber, TenantId};
+use ogw_core::store::AuthCode;
 use ogw_http::AppState;
 
 pub struct TestApp {
@@ -50,11 +54,73 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like `spawn_app`, with a chance to change the config first.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let (app, cfg, dir) = build(Arc::new(SystemClock), tweak).await;
+    start(app, &cfg, dir)
+}
+
+/// A clock standing at the present, for `spawn_app_with_clock`; the test moves it forward.
+pub fn fake_clock() -> FakeClock {
+    FakeClock::at(chrono::Utc::now())
+}
+
+/// Like `spawn_app_with`, on `clock`: a test that waits for an expiry advances the clock
+/// instead of sleeping. Returns once the start-up purge of expired grants has run: a purge
+/// that ran after the test moved the clock would delete the very rows whose expiry it checks
+/// (the next one comes 30 s later).
+pub async fn spawn_app_with_clock(clock: &FakeClock, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let (app, cfg, dir) = build(Arc::new(clock.clone()), tweak).await;
+    let sentinel = ogw_core::secret::lookup_hash("purge-sentinel");
+    app.state
+        .store
+        .insert_code(&expired_code(&sentinel, app.state.now()))
+        .await
+        .expect("sentinel code");
+    let app = start(app, &cfg, dir);
+    let tenant = TenantId::parse(demo::TENANT).expect("demo tenant");
+    for _ in 0..500 {
+        let left = app.state.store.get_code(&tenant, &sentinel).await;
+        if left.expect("read sentinel").is_none() {
+            return app;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the start-up purge did not run");
+}
+
+/// An authorization code of the demo client that has already expired at `now`.
+fn expired_code(hash: &str, now: chrono::DateTime<chrono::Utc>) -> AuthCode {
+    AuthCode {
+        tenant: TenantId::parse(demo::TENANT).expect("demo tenant"),
+        code_hash: hash.to_owned(),
+        client_id: ClientId::parse(demo::CLIENT_ID).expect("demo client"),
+        redirect_uri: "https://example.com/cb".into(),
+        msisdn: PhoneNumber::parse(demo::PHONE_MAIN).expect("demo phone"),
+        scopes: vec![],
+        purpose: None,
+        code_challenge: None,
+        nonce: None,
+        auth_time: now,
+        expires_at: now,
+        consumed_at: None,
+        issued_jti: None,
+    }
+}
+
+async fn build(
+    clock: Arc<dyn Clock>,
+    tweak: impl FnOnce(&mut Config),
+) -> (App, Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cfg = Config::for_test(dir.path());
     cfg.server_secret = Some("test-server-secret-0123456789abcdef".into());
     tweak(&mut cfg);
-    let app = App::build(&cfg).await.expect("app builds");
+    let app = App::build_with_clock(&cfg, clock)
+        .await
+        .expect("app builds");
+    (app, cfg, dir)
+}
+
+fn start(app: App, cfg: &Config, dir: tempfile::TempDir) -> TestApp {
     let addr = app.addr;
     let state = app.state.clone();
     let (radius_addr, radius_stats) = (app.radius_addr, app.radius_stats.clone());

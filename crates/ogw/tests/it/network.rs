@@ -205,7 +205,8 @@ async fn accounting_with_a_wrong_secret_is_ignored() {
 
 #[tokio::test]
 async fn idle_sessions_expire_after_the_configured_timeout() {
-    let app = spawn_app_with(|c| c.session_idle_timeout_secs = Some(2)).await;
+    let clock = fake_clock();
+    let app = spawn_app_with_clock(&clock, |c| c.session_idle_timeout_secs = Some(2)).await;
     assert_eq!(
         app.state.settings.session_idle_timeout,
         Some(chrono::Duration::seconds(2))
@@ -226,7 +227,7 @@ async fn idle_sessions_expire_after_the_configured_timeout() {
         .unwrap();
     assert!(network_identity_at(&app, "127.0.0.30").await.is_some());
     // No interim update within the timeout: the session no longer authenticates.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    clock.advance(chrono::Duration::milliseconds(2500));
     assert_eq!(network_identity_at(&app, "127.0.0.30").await, None);
 }
 

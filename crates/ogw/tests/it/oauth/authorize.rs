@@ -221,10 +221,11 @@ async fn token_exchange_failures_are_invalid_grant() {
 
 #[tokio::test]
 async fn expired_code_is_invalid_grant() {
-    let app = spawn_app().await;
+    let clock = fake_clock();
+    let app = spawn_app_with_clock(&clock, |_| {}).await;
     let code = "expired-code-value";
-    // Expires in a second (the background purge deletes rows already expired).
-    let now = chrono::Utc::now();
+    // Expires in a second; the clock is then moved past it.
+    let now = app.state.now();
     app.state
         .store
         .insert_code(&AuthCode {
@@ -244,7 +245,7 @@ async fn expired_code_is_invalid_grant() {
         })
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    clock.advance(chrono::Duration::seconds(2));
     let r = exchange(&app, &demo_basic(), code, &[("code_verifier", "")]).await;
     assert_eq!((r.status, r.error()), (400, "invalid_grant"));
     assert!(r.body["error_description"]

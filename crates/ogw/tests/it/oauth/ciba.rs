@@ -258,7 +258,8 @@ async fn denied_consent_is_access_denied_at_the_poll() {
 
 #[tokio::test]
 async fn pending_consent_gives_a_consent_url_then_slow_down_then_the_token() {
-    let app = spawn_app().await;
+    let clock = fake_clock();
+    let app = spawn_app_with_clock(&clock, |_| {}).await;
     let r = bc_authorize(
         &app,
         &demo_basic(),
@@ -299,20 +300,18 @@ async fn pending_consent_gives_a_consent_url_then_slow_down_then_the_token() {
         )
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(
-        interval as u64 * 1000 + 100,
-    ))
-    .await;
+    clock.advance(chrono::Duration::seconds(interval));
     let t = poll(&app, &demo_basic(), &id).await;
     assert_eq!(t.status, 200, "{:?}", t.body);
 }
 
 #[tokio::test]
 async fn expired_requests_are_expired_token() {
-    let app = spawn_app().await;
+    let clock = fake_clock();
+    let app = spawn_app_with_clock(&clock, |_| {}).await;
     let id = "expired-auth-req-id";
-    // Expires in a second (the background purge deletes rows already expired).
-    let now = chrono::Utc::now();
+    // Expires in a second; the clock is then moved past it.
+    let now = app.state.now();
     app.state
         .store
         .insert_ciba(&CibaRequest {
@@ -332,7 +331,7 @@ async fn expired_requests_are_expired_token() {
         })
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    clock.advance(chrono::Duration::seconds(2));
     let t = poll(&app, &demo_basic(), id).await;
     assert_eq!((t.status, t.error()), (400, "expired_token"));
 }

@@ -259,7 +259,8 @@ async fn prompt_none_never_shows_the_page() {
 
 #[tokio::test]
 async fn ciba_consent_url_page_completes_the_pending_request() {
-    let app = spawn_app().await;
+    let clock = fake_clock();
+    let app = spawn_app_with_clock(&clock, |_| {}).await;
     for (decision, expected) in [("allow", 200), ("deny", 403)] {
         let r = bc_authorize(
             &app,
@@ -307,10 +308,9 @@ async fn ciba_consent_url_page_completes_the_pending_request() {
         assert_eq!(status, 200);
         // The request is no longer pending: the page is gone.
         assert_eq!(get_page(&app, path, None, None).await.status, 404);
-        tokio::time::sleep(std::time::Duration::from_millis(
-            r.body["interval"].as_u64().unwrap() * 1000 + 100,
-        ))
-        .await;
+        clock.advance(chrono::Duration::seconds(
+            r.body["interval"].as_i64().unwrap(),
+        ));
         let t = post_form(
             &app,
             "/token",
