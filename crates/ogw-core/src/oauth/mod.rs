@@ -41,6 +41,7 @@ pub struct Deps<'a> {
 impl Deps<'_> {
     /// Appends an audit event (`AuditStore::append_audit`) with `app` as the actor: every
     /// protocol event is done by a client of its tenant.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn audit(
         &self,
         app: &Application,
