@@ -33,6 +33,8 @@ const STATEMENT_CACHE: usize = 32;
 pub(crate) struct FastReads {
     readers: Vec<Mutex<Connection>>,
     next: AtomicUsize,
+    /// Dropping it (with the store) stops the checkpointer thread.
+    _checkpointer: std::sync::mpsc::Sender<()>,
 }
 
 impl FastReads {
@@ -55,6 +57,7 @@ impl FastReads {
         Ok(Self {
             readers,
             next: AtomicUsize::new(0),
+            _checkpointer: spawn_checkpointer(path, busy_timeout)?,
         })
     }
 
@@ -147,6 +150,10 @@ pub(crate) fn spawn_audit_writer(
     // against process crashes and keeps commits off the fsync path.
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(backend)?;
+    // Checkpoints are the checkpointer's job (below), not a stall for the requests whose
+    // events happen to be in the commit that crosses the WAL size threshold.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(backend)?;
     std::thread::Builder::new()
         .name("ogw-audit".into())
         .spawn(move || {
@@ -201,4 +208,32 @@ fn insert_events<'a>(
     }
     tx.commit().map_err(backend)?;
     Ok(ids)
+}
+
+/// How often the checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Runs passive WAL checkpoints on a thread of its own until the returned sender is
+/// dropped (with the store). Passive checkpoints never block readers or writers, so the
+/// audit writer's commits stay short and the WAL stays small.
+pub(crate) fn spawn_checkpointer(
+    path: &Path,
+    busy_timeout: Duration,
+) -> StoreResult<std::sync::mpsc::Sender<()>> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.busy_timeout(busy_timeout).map_err(backend)?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("ogw-checkpoint".into())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Backend(format!("starting the checkpointer: {e}")))?;
+    Ok(stop)
 }
