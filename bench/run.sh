@@ -119,7 +119,7 @@ LARGE_SECS=0
 if [ "$LARGE_SUBSCRIBERS" -gt "$SUBSCRIBERS" ]; then
   echo "growing the store to $LARGE_SUBSCRIBERS subscribers"
   LARGE_START=$(date +%s)
-  python3 - "$SUBSCRIBERS" "$LARGE_SUBSCRIBERS" <<'PY' | OGW_DATA_DIR="$TMP/ogw" OGW_LOG_LEVEL=warn "$BIN/ogw" import subscribers - --tenant demo >/dev/null
+  python3 - "$SUBSCRIBERS" "$LARGE_SUBSCRIBERS" <<'PY' | OGW_DATA_DIR="$TMP/ogw" OGW_LOG_LEVEL=warn "$BIN/ogw" import subscribers - --format csv --tenant demo >/dev/null
 import sys
 lo, hi = int(sys.argv[1]), int(sys.argv[2]); w = sys.stdout.write
 w("phoneNumber,simActivatedAt,imsi\n")

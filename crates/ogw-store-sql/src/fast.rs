@@ -142,6 +142,7 @@ fn backend(e: rusqlite::Error) -> StoreError {
 pub(crate) fn spawn_audit_writer(
     path: &Path,
     busy_timeout: Duration,
+    gate: crate::WriteGate,
     mut rx: tokio::sync::mpsc::Receiver<crate::AuditJob>,
 ) -> StoreResult<()> {
     let conn = Connection::open(path).map_err(backend)?;
@@ -167,7 +168,10 @@ pub(crate) fn spawn_audit_writer(
                         Err(_) => break,
                     }
                 }
-                match insert_events(&mut conn, batch.iter().map(|(e, _)| e)) {
+                let turn = gate.blocking_lock();
+                let written = insert_events(&mut conn, batch.iter().map(|(e, _)| e));
+                drop(turn);
+                match written {
                     Ok(ids) => {
                         for ((_, reply), id) in batch.drain(..).zip(ids) {
                             let _ = reply.send(Ok(id));
@@ -176,7 +180,9 @@ pub(crate) fn spawn_audit_writer(
                     // One bad event must not fail its neighbours: retry alone.
                     Err(_) => {
                         for (event, reply) in batch.drain(..) {
+                            let turn = gate.blocking_lock();
                             let one = insert_events(&mut conn, std::iter::once(&event));
+                            drop(turn);
                             let _ = reply.send(one.map(|ids| ids.first().copied().unwrap_or(0)));
                         }
                     }
