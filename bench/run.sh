@@ -103,9 +103,10 @@ done
 SWAP_BODY='{"phoneNumber":"+34629255833","maxAge":240}'
 for c in 1 16 64; do
   BODY=$SWAP_BODY AUTH="Bearer $TOKEN2" run "swap_ogw_$c" "POST /sim-swap/v2/check — ogw" "$c" "http://$OGW/sim-swap/v2/check" post.lua
+  # The imported line right after the demo line, so that both see the same store state.
+  [ "$c" = 16 ] && BODY="{\"phoneNumber\":\"$BIG_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_big_16" "POST /sim-swap/v2/check — imported line, $SUBSCRIBERS imported" 16 "http://$OGW/sim-swap/v2/check" post.lua
   BODY=$SWAP_BODY run "swap_base_$c" "POST /sim-swap/v2/check — bare axum ceiling" "$c" "http://$BASE/sim-swap/v2/check" post.lua
 done
-BODY="{\"phoneNumber\":\"$BIG_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_big_16" "POST /sim-swap/v2/check — imported line, $SUBSCRIBERS imported" 16 "http://$OGW/sim-swap/v2/check" post.lua
 for c in 1 16; do
   BODY='{"phoneNumber":"+34629255833"}' AUTH="Bearer $TOKEN3" run "nv_$c" "POST /number-verification/v2/verify" "$c" "http://$OGW/number-verification/v2/verify" post.lua
   AUTHZ="/authorize?response_type=code&client_id=demo-client&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=openid%20dpv%3AFraudPreventionAndDetection%20number-verification%3Averify&state=s"

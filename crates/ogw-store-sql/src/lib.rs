@@ -1375,6 +1375,15 @@ macro_rules! sql_store {
                 fn backend(&self) -> &'static str {
                     $backend
                 }
+
+                async fn settle(&self) -> StoreResult<()> {
+                    if $backend == "sqlite" {
+                        // A multi-GB WAL left by a bulk import would otherwise be copied back
+                        // by the server's checkpointer while it serves requests.
+                        exec(&self.pool, "PRAGMA wal_checkpoint(TRUNCATE)", args![]).await?;
+                    }
+                    Ok(())
+                }
             }
         }
     };

@@ -94,7 +94,14 @@ pub async fn import_file(
         }
         importer.feed(&buf[..n]).await?;
     }
-    Ok(importer.finish().await?)
+    let report = importer.finish().await?;
+    if report.committed {
+        // Part of the import's cost, not of the requests the server answers next.
+        if let Err(e) = store.settle().await {
+            tracing::warn!(error = %e, "the import is committed; folding its log back failed");
+        }
+    }
+    Ok(report)
 }
 
 /// The report as the CLI prints it.

@@ -323,4 +323,9 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// After a bulk write (an import): folds the write-ahead log back into the database so
+    /// that serving nodes do not pay for it later (SQLite: a truncating WAL checkpoint).
+    async fn settle(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
