@@ -279,19 +279,24 @@ mod tests {
         }
     }
 
+    /// A token service signing with `key` alone.
+    async fn service(key: &SigningKey, now: Timestamp) -> TokenService {
+        let keys = KeyProvider::load_or_init(Arc::new(OneKey(key.clone())), now)
+            .await
+            .unwrap();
+        TokenService::new(
+            Arc::new(keys),
+            "https://op.example",
+            SubjectCodec::new(b"s"),
+        )
+    }
+
     /// The hand-built JWS verifies with jsonwebtoken, as one it signed itself would.
     #[tokio::test]
     async fn signed_tokens_verify_with_jsonwebtoken() {
         let now = chrono::Utc::now();
         let key = generate_rsa_key(now).unwrap();
-        let keys = KeyProvider::load_or_init(Arc::new(OneKey(key.clone())), now)
-            .await
-            .unwrap();
-        let svc = TokenService::new(
-            Arc::new(keys),
-            "https://op.example",
-            SubjectCodec::new(b"s"),
-        );
+        let svc = service(&key, now).await;
         let token = svc.sign_access(&claims(now)).unwrap();
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);
@@ -311,14 +316,7 @@ mod tests {
         let now = chrono::Utc::now();
         let key = generate_key(TokenAlg::ES256, now).unwrap();
         assert_eq!(key.public_jwk["crv"], "P-256");
-        let keys = KeyProvider::load_or_init(Arc::new(OneKey(key.clone())), now)
-            .await
-            .unwrap();
-        let svc = TokenService::new(
-            Arc::new(keys),
-            "https://op.example",
-            SubjectCodec::new(b"s"),
-        );
+        let svc = service(&key, now).await;
         let token = svc.sign_access(&claims(now)).unwrap();
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, Algorithm::ES256);
