@@ -26,7 +26,7 @@ pub(crate) trait FastRow: Sized {
 }
 
 /// Enough connections that the runtime's workers rarely wait for one another.
-const READERS: usize = 4;
+pub(crate) const READERS: usize = 4;
 /// Statements kept prepared per connection (the hot set is a handful).
 const STATEMENT_CACHE: usize = 32;
 
@@ -38,12 +38,12 @@ pub(crate) struct FastReads {
 }
 
 impl FastReads {
-    /// Opens the readers on an existing database file (the sqlx pool has created it).
-    pub(crate) fn open(path: &Path, busy_timeout: Duration) -> StoreResult<Self> {
+    /// Opens `n` readers on an existing database file, and a checkpointer for it.
+    pub(crate) fn open(path: &Path, n: usize, busy_timeout: Duration) -> StoreResult<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
-        let readers = (0..READERS)
+        let readers = (0..n.max(1))
             .map(|_| {
                 let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
                 conn.busy_timeout(busy_timeout).map_err(backend)?;
@@ -86,6 +86,20 @@ impl FastReads {
         })
     }
 
+    /// Every row.
+    pub(crate) fn rows<R: FastRow>(&self, sql: &str, args: Vec<Val>) -> StoreResult<Vec<R>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            bind(&mut stmt, &args)?;
+            let mut rows = stmt.raw_query();
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(R::read(row)?);
+            }
+            Ok(out)
+        })
+    }
+
     /// The first column of the single row an aggregate returns.
     pub(crate) fn scalar_one<T: FromSql>(&self, sql: &str, args: Vec<Val>) -> StoreResult<T> {
         self.with(|conn| {
@@ -102,7 +116,7 @@ impl FastReads {
 
 /// Binds `$N` by its number, as sqlx does, so one SQL text serves both drivers even when a
 /// statement names its parameters out of order.
-fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Val]) -> rusqlite::Result<()> {
+pub(crate) fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Val]) -> rusqlite::Result<()> {
     for i in 1..=stmt.parameter_count() {
         let n = stmt
             .parameter_name(i)
@@ -125,95 +139,13 @@ fn to_sql(v: &Val) -> ToSqlOutput<'_> {
     }
 }
 
-fn backend(e: rusqlite::Error) -> StoreError {
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     match e {
         e @ (rusqlite::Error::FromSqlConversionFailure(..)
         | rusqlite::Error::InvalidColumnType(..)
         | rusqlite::Error::IntegralValueOutOfRange(..)) => StoreError::Corrupt(e.to_string()),
         e => StoreError::Backend(e.to_string()),
     }
-}
-
-/// SQLite's audit group commit on a thread of its own: it takes whatever is queued (up to
-/// `AUDIT_BATCH`), inserts it in one transaction and answers each caller with its id. Same
-/// contract as the pool writer (a caller is answered only once its event is committed; a
-/// failed batch is retried event by event; queued events are written before the thread
-/// ends, when the store is dropped), without a driver thread hand-off per statement.
-pub(crate) fn spawn_audit_writer(
-    path: &Path,
-    busy_timeout: Duration,
-    gate: crate::WriteGate,
-    mut rx: tokio::sync::mpsc::Receiver<crate::AuditJob>,
-) -> StoreResult<()> {
-    let conn = Connection::open(path).map_err(backend)?;
-    conn.busy_timeout(busy_timeout).map_err(backend)?;
-    // Per connection, as the pool's: WAL (already set on the file) + NORMAL is durable
-    // against process crashes and keeps commits off the fsync path.
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(backend)?;
-    // Checkpoints are the checkpointer's job (below), not a stall for the requests whose
-    // events happen to be in the commit that crosses the WAL size threshold.
-    conn.pragma_update(None, "wal_autocheckpoint", 0)
-        .map_err(backend)?;
-    std::thread::Builder::new()
-        .name("ogw-audit".into())
-        .spawn(move || {
-            let mut conn = conn;
-            let mut batch = Vec::with_capacity(crate::AUDIT_BATCH);
-            while let Some(job) = rx.blocking_recv() {
-                batch.push(job);
-                while batch.len() < crate::AUDIT_BATCH {
-                    match rx.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                let turn = gate.blocking_lock();
-                let written = insert_events(&mut conn, batch.iter().map(|(e, _)| e));
-                drop(turn);
-                match written {
-                    Ok(ids) => {
-                        for ((_, reply), id) in batch.drain(..).zip(ids) {
-                            let _ = reply.send(Ok(id));
-                        }
-                    }
-                    // One bad event must not fail its neighbours: retry alone.
-                    Err(_) => {
-                        for (event, reply) in batch.drain(..) {
-                            let turn = gate.blocking_lock();
-                            let one = insert_events(&mut conn, std::iter::once(&event));
-                            drop(turn);
-                            let _ = reply.send(one.map(|ids| ids.first().copied().unwrap_or(0)));
-                        }
-                    }
-                }
-            }
-        })
-        .map_err(|e| StoreError::Backend(format!("starting the audit writer: {e}")))?;
-    Ok(())
-}
-
-/// Inserts `events` in one transaction; returns their ids in order.
-fn insert_events<'a>(
-    conn: &mut Connection,
-    events: impl Iterator<Item = &'a ogw_core::store::AuditEvent>,
-) -> StoreResult<Vec<i64>> {
-    let tx = conn.transaction().map_err(backend)?;
-    let mut ids = Vec::new();
-    {
-        let mut stmt = tx.prepare_cached(crate::AUDIT_INSERT).map_err(backend)?;
-        for event in events {
-            bind(&mut stmt, &crate::rows::audit_args(event)?).map_err(backend)?;
-            let mut rows = stmt.raw_query();
-            let id: i64 = match rows.next().map_err(backend)? {
-                Some(row) => row.get(0).map_err(backend)?,
-                None => return Err(StoreError::Backend("audit insert returned no id".into())),
-            };
-            ids.push(id);
-        }
-    }
-    tx.commit().map_err(backend)?;
-    Ok(ids)
 }
 
 /// How often the checkpointer copies the WAL back into the database file.

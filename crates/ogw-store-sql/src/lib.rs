@@ -9,6 +9,7 @@
 //!
 //! Rows decode into the raw structs of `rows` and then parse into domain types, so a value
 //! the domain rejects surfaces as [`StoreError::Corrupt`] instead of travelling on.
+mod audit_file;
 mod cache;
 mod fast;
 #[macro_use]
@@ -85,10 +86,10 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         .connect_with(opts)
         .await
         .map_err(db_err)?;
-    let fast = fast::FastReads::open(&path, SQLITE_BUSY_TIMEOUT)?;
-    let write_gate = WriteGate::default();
+    let fast = fast::FastReads::open(&path, fast::READERS, SQLITE_BUSY_TIMEOUT)?;
+    let audit_file = audit_file::AuditFile::open(&path, SQLITE_BUSY_TIMEOUT)?;
     let audit = sqlite::AuditWriter::with_consumer(|rx| {
-        fast::spawn_audit_writer(&path, SQLITE_BUSY_TIMEOUT, write_gate.clone(), rx)
+        audit_file::spawn_writer(audit_file.path(), SQLITE_BUSY_TIMEOUT, rx)
     })?;
     tracing::info!(backend = "sqlite", path = %path.display(), "store opened");
     Ok(sqlite::SqliteStore {
@@ -96,7 +97,8 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         pool,
         cache: cache::ReadCache::new(),
         fast: Some(fast),
-        write_gate: Some(write_gate),
+        write_gate: Some(WriteGate::default()),
+        audit_file: Some(audit_file),
     })
 }
 
@@ -115,6 +117,7 @@ async fn open_postgres(url: &str) -> StoreResult<postgres::PgStore> {
         cache: cache::ReadCache::new(),
         fast: None,
         write_gate: None,
+        audit_file: None,
     })
 }
 
@@ -170,12 +173,12 @@ fn page_limit(limit: i64) -> i64 {
     }
 }
 
-/// One SQLite writer at a time within this process: the audit writer thread and the
-/// protocol's hot writes (codes, CIBA requests, jtis, refresh tokens, consents) take turns
-/// in FIFO order. SQLite itself lets one writer in at a time; without the gate, a writer
-/// that finds the lock taken backs off in the busy handler for whole milliseconds, which
-/// showed as a 50 ms p99 at `/authorize` under load. Writes from other processes (the CLI)
-/// still meet the busy handler, as before.
+/// One hot SQLite writer at a time within this process: the protocol's writes on the request
+/// path (codes, CIBA requests, jtis, refresh tokens, consents) take turns in FIFO order.
+/// SQLite lets one writer in at a time; without the gate, a writer that finds the lock taken
+/// backs off in the busy handler for whole milliseconds, which showed as a 50 ms p99 at
+/// `/authorize` under load. Other writes (management, other processes such as the CLI) still
+/// meet the busy handler, as before.
 type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 /// One audit event handed to a store's writer, and where its id (or error) goes once committed.
@@ -214,6 +217,8 @@ macro_rules! sql_store {
                 pub(crate) fast: Option<crate::fast::FastReads>,
                 /// SQLite only: see [`crate::WriteGate`].
                 pub(crate) write_gate: Option<crate::WriteGate>,
+                /// SQLite only: the audit log's own file (see `audit_file`).
+                pub(crate) audit_file: Option<crate::audit_file::AuditFile>,
             }
 
             impl $store {
@@ -1355,6 +1360,9 @@ macro_rules! sql_store {
                         filter.before_id,
                         page_limit(filter.limit)
                     ];
+                    if let Some(file) = &self.audit_file {
+                        return all(file.rows::<AuditRow>(sql, args)?);
+                    }
                     all(rows::<AuditRow, _>(&self.pool, sql, args).await?)
                 }
             }
@@ -1365,7 +1373,11 @@ macro_rules! sql_store {
                     crate::$migrator
                         .run(&self.pool)
                         .await
-                        .map_err(|e| StoreError::Backend(format!("migration: {e}")))
+                        .map_err(|e| StoreError::Backend(format!("migration: {e}")))?;
+                    if let Some(file) = &self.audit_file {
+                        file.adopt(crate::SQLITE_BUSY_TIMEOUT)?;
+                    }
+                    Ok(())
                 }
 
                 async fn ping(&self) -> StoreResult<()> {

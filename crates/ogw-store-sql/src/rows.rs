@@ -906,3 +906,19 @@ impl crate::fast::FastRow for ConsentRow {
         })
     }
 }
+
+impl crate::fast::FastRow for AuditRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            tenant_id: r.get(1)?,
+            at: r.get(2)?,
+            actor: r.get(3)?,
+            action: r.get(4)?,
+            target: r.get(5)?,
+            outcome: r.get(6)?,
+            reason: r.get(7)?,
+            detail: r.get(8)?,
+        })
+    }
+}

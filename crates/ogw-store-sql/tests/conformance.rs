@@ -130,6 +130,50 @@ async fn sqlite_file_persists_across_opens() {
     assert!(dir.path().join("a/b/ogw.db").exists());
 }
 
+/// SQLite keeps the audit log in `<name>-audit.db`; rows an earlier version wrote into the
+/// main file's table are moved there by `migrate`, with their ids, exactly once.
+#[tokio::test]
+async fn sqlite_audit_lives_in_its_own_file_and_old_rows_move_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/ogw.db", dir.path().display());
+    let store = ogw_store_sql::open(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let id = store
+        .append_audit(&audit("acme", "ops", "tenant.create"))
+        .await
+        .unwrap();
+    assert!(dir.path().join("ogw-audit.db").exists());
+    let main_count = || {
+        let main = rusqlite::Connection::open(dir.path().join("ogw.db")).unwrap();
+        main.query_row("SELECT count(*) FROM audit_events", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(main_count(), 0, "new events go to the audit file only");
+    // A row an earlier version wrote into the main file.
+    let main = rusqlite::Connection::open(dir.path().join("ogw.db")).unwrap();
+    main.execute(
+        "INSERT INTO audit_events (id, tenant_id, at, actor, action, target, outcome, reason, detail) \
+         VALUES (?1, 'acme', 0, 'old', 'legacy.event', '', 'ok', '', '{}')",
+        [id + 100],
+    )
+    .unwrap();
+    drop(main);
+    drop(store);
+
+    let store = ogw_store_sql::open(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    let listed = store
+        .list_audit(&tid("acme"), &AuditFilter::default())
+        .await
+        .unwrap();
+    let actors: Vec<_> = listed.iter().map(|e| (e.id, e.actor.as_str())).collect();
+    assert_eq!(actors, [(id + 100, "old"), (id, "ops")]);
+    assert_eq!(main_count(), 0, "moved, not copied");
+}
+
 /// `settle` (called after bulk imports) folds the SQLite WAL back into the database file,
 /// keeps every row readable, and is harmless on PostgreSQL.
 #[tokio::test]
