@@ -295,13 +295,13 @@ macro_rules! sql_store {
                 }
 
                 /// Queues all events before waiting, so they share one batch commit.
-                async fn append_many(&self, events: &[AuditEvent]) -> StoreResult<()> {
+                async fn append_many(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
                     let gone = || StoreError::Backend("audit writer stopped".into());
                     let mut replies = Vec::with_capacity(events.len());
                     for e in events {
                         let (reply, rx) = tokio::sync::oneshot::channel();
                         self.tx
-                            .send((e.clone(), reply))
+                            .send((e, reply))
                             .await
                             .map_err(|_| gone())?;
                         replies.push(rx);
@@ -1334,7 +1334,7 @@ macro_rules! sql_store {
                     self.audit.append(e).await
                 }
 
-                async fn append_audits(&self, events: &[AuditEvent]) -> StoreResult<()> {
+                async fn append_audits(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
                     self.audit.append_many(events).await
                 }
 

@@ -448,7 +448,7 @@ impl Caller {
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
         events.push(event);
-        match cx.store.append_audits(&events).await {
+        match cx.store.append_audits(events).await {
             Ok(()) => result,
             Err(e) => {
                 tracing::error!(error = %e, action = op.action, "OGW-C001 audit write failed");

@@ -128,28 +128,9 @@ fn generate_ec_key(now: Timestamp) -> Result<SigningKey, KeyError> {
         r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#
     ));
     let jwk = serde_json::json!({"kty": "EC", "use": "sig", "alg": "ES256", "crv": "P-256", "kid": kid, "x": x, "y": y});
-    let pem = pem_encode("PRIVATE KEY", pkcs8.as_ref());
+    let pem = rsa::pkcs8::der::pem::encode_string("PRIVATE KEY", LineEnding::LF, pkcs8.as_ref())
+        .map_err(|e| gen(&e))?;
     Ok(new_key(TokenAlg::ES256, kid, pem, jwk, now))
-}
-
-fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-fn pem_decode(pem: &str) -> Option<Vec<u8>> {
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect::<Vec<_>>()
-        .concat();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
 /// The active private key, parsed once (AWS-LC).
@@ -170,7 +151,8 @@ impl Signer {
                 Ok((TokenAlg::RS256, Signer::Rsa(pair)))
             }
             Some(TokenAlg::ES256) => {
-                let der = pem_decode(&k.private_pem).ok_or("not a PEM key")?;
+                let (_, der) = rsa::pkcs8::der::pem::decode_vec(k.private_pem.as_bytes())
+                    .map_err(|e| e.to_string())?;
                 let pair = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
                     &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
                     &der,

@@ -289,8 +289,8 @@ pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, e: &AuditEvent) -> StoreResult<i64>;
     /// Appends several events of one request; returns once all are durable. Stores with
     /// group commit write them in one transaction instead of one commit each.
-    async fn append_audits(&self, events: &[AuditEvent]) -> StoreResult<()> {
-        for e in events {
+    async fn append_audits(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+        for e in &events {
             self.append_audit(e).await?;
         }
         Ok(())
