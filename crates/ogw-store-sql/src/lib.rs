@@ -11,6 +11,7 @@
 //! the domain rejects surfaces as [`StoreError::Corrupt`] instead of travelling on.
 mod audit_file;
 mod cache;
+mod facts;
 mod fast;
 #[macro_use]
 mod rows;
@@ -87,6 +88,11 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         .await
         .map_err(db_err)?;
     let fast = fast::FastReads::open(&path, fast::READERS, SQLITE_BUSY_TIMEOUT)?;
+    let facts = Arc::new(facts::Facts::open(
+        &path,
+        SQLITE_BUSY_TIMEOUT,
+        facts::WATCH_EVERY,
+    )?);
     let audit_file = audit_file::AuditFile::open(&path, SQLITE_BUSY_TIMEOUT)?;
     let audit = sqlite::AuditWriter::with_consumer(|rx| {
         audit_file::spawn_writer(audit_file.path(), SQLITE_BUSY_TIMEOUT, rx)
@@ -99,6 +105,7 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         fast: Some(fast),
         write_gate: Some(WriteGate::default()),
         audit_file: Some(audit_file),
+        facts: Some(facts),
     })
 }
 
@@ -118,6 +125,7 @@ async fn open_postgres(url: &str) -> StoreResult<postgres::PgStore> {
         fast: None,
         write_gate: None,
         audit_file: None,
+        facts: None,
     })
 }
 
@@ -219,6 +227,8 @@ macro_rules! sql_store {
                 pub(crate) write_gate: Option<crate::WriteGate>,
                 /// SQLite only: the audit log's own file (see `audit_file`).
                 pub(crate) audit_file: Option<crate::audit_file::AuditFile>,
+                /// SQLite only: the request path's facts in memory (see `facts`).
+                pub(crate) facts: Option<std::sync::Arc<crate::facts::Facts>>,
             }
 
             impl $store {
@@ -229,6 +239,14 @@ macro_rules! sql_store {
                     match &self.write_gate {
                         Some(gate) => Some(gate.lock().await),
                         None => None,
+                    }
+                }
+
+                /// After a write to subscribers, SIM changes, consents or revoked tokens has
+                /// committed (or failed): the next read of those goes to the database.
+                pub(crate) fn facts_changed(&self) {
+                    if let Some(facts) = &self.facts {
+                        facts.invalidate();
                     }
                 }
             }
@@ -428,6 +446,7 @@ macro_rules! sql_store {
                     );
                     let r = exec(&self.pool, sql, tenant_args(t)).await.map(drop);
                     self.cache.invalidate();
+                    self.facts_changed();
                     r
                 }
 
@@ -455,6 +474,7 @@ macro_rules! sql_store {
                     let sql = "UPDATE tenants SET name = $2, status = $3 WHERE id = $1";
                     let r = exec(&self.pool, sql, tenant_args(t)).await;
                     self.cache.invalidate();
+                    self.facts_changed();
                     one_row(r?)
                 }
 
@@ -464,6 +484,7 @@ macro_rules! sql_store {
                     let sql = "DELETE FROM tenants WHERE id = $1";
                     let r = exec(&self.pool, sql, args![id.as_str()]).await;
                     self.cache.invalidate();
+                    self.facts_changed();
                     match r {
                         Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
                             "tenant {id} still has applications or subscribers"
@@ -488,6 +509,7 @@ macro_rules! sql_store {
                     one_row(exec(&mut *tx, sql, args![id.as_str()]).await?)?;
                     let r = tx.commit().await.map_err(db_err);
                     self.cache.invalidate();
+                    self.facts_changed();
                     r
                 }
             }
@@ -503,6 +525,7 @@ macro_rules! sql_store {
                     );
                     let r = exec(&self.pool, sql, application_args(a)?).await.map(drop);
                     self.cache.invalidate();
+                    self.facts_changed();
                     r
                 }
 
@@ -554,6 +577,7 @@ macro_rules! sql_store {
                                WHERE client_id = $1 AND tenant_id = $2";
                     let r = exec(&self.pool, sql, application_args(a)?).await;
                     self.cache.invalidate();
+                    self.facts_changed();
                     one_row(r?)
                 }
 
@@ -566,6 +590,7 @@ macro_rules! sql_store {
                     let args = args![tenant.as_str(), client_id.as_str()];
                     let r = exec(&self.pool, sql, args).await;
                     self.cache.invalidate();
+                    self.facts_changed();
                     one_row(r?)
                 }
             }
@@ -584,6 +609,7 @@ macro_rules! sql_store {
                     );
                     let r = exec(&self.pool, sql, capability_args(c)?).await.map(drop);
                     self.cache.invalidate();
+                    self.facts_changed();
                     r
                 }
 
@@ -631,6 +657,7 @@ macro_rules! sql_store {
                     let sql = "DELETE FROM capabilities WHERE tenant_id = $1 AND id = $2";
                     let r = exec(&self.pool, sql, args![tenant.as_str(), id.as_str()]).await;
                     self.cache.invalidate();
+                    self.facts_changed();
                     one_row(r?)
                 }
             }
@@ -647,7 +674,9 @@ macro_rules! sql_store {
                          SET subscriber_id = excluded.subscriber_id, \
                          sim_activated_at = excluded.sim_activated_at, imsi = excluded.imsi"
                     );
-                    exec(&self.pool, sql, subscriber_args(s)).await.map(drop)
+                    let r = exec(&self.pool, sql, subscriber_args(s)).await.map(drop);
+                    self.facts_changed();
+                    r
                 }
 
                 async fn get_subscriber(
@@ -662,8 +691,9 @@ macro_rules! sql_store {
                          WHERE tenant_id = $1 AND msisdn = $2"
                     );
                     let args = args![tenant.as_str(), msisdn.as_str()];
-                    if let Some(fast) = &self.fast {
-                        return opt(fast.row::<SubscriberRow>(sql, args)?);
+                    if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
+                        let key = crate::facts::key(&[tenant.as_str(), msisdn.as_str()]);
+                        return facts.subscriber(key, || opt(fast.row::<SubscriberRow>(sql, args)?));
                     }
                     opt(row::<SubscriberRow, _>(&self.pool, sql, args).await?)
                 }
@@ -717,7 +747,9 @@ macro_rules! sql_store {
                         ") VALUES \
                          ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, event_id) DO NOTHING"
                     );
-                    Ok(exec(&self.pool, sql, sim_change_args(c)).await? == 1)
+                    let r = exec(&self.pool, sql, sim_change_args(c)).await;
+                    self.facts_changed();
+                    Ok(r? == 1)
                 }
 
                 async fn latest_sim_change(
@@ -728,8 +760,11 @@ macro_rules! sql_store {
                     let sql = "SELECT MAX(changed_at) FROM sim_changes \
                                WHERE tenant_id = $1 AND msisdn = $2";
                     let args = args![tenant.as_str(), msisdn.as_str()];
-                    if let Some(fast) = &self.fast {
-                        return opt_ts(fast.scalar_one::<Option<i64>>(sql, args)?);
+                    if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
+                        let key = crate::facts::key(&[tenant.as_str(), msisdn.as_str()]);
+                        return facts.latest_sim_change(key, || {
+                            opt_ts(fast.scalar_one::<Option<i64>>(sql, args)?)
+                        });
                     }
                     opt_ts(scalar_one::<Option<i64>, _>(&self.pool, sql, args).await?)
                 }
@@ -946,8 +981,14 @@ macro_rules! sql_store {
                         client_id.as_str(),
                         purpose.as_str()
                     ];
-                    if let Some(fast) = &self.fast {
-                        return opt(fast.row::<ConsentRow>(sql, args)?);
+                    if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
+                        let key = crate::facts::key(&[
+                            tenant.as_str(),
+                            msisdn.as_str(),
+                            client_id.as_str(),
+                            purpose.as_str(),
+                        ]);
+                        return facts.consent(key, || opt(fast.row::<ConsentRow>(sql, args)?));
                     }
                     opt(row::<ConsentRow, _>(&self.pool, sql, args).await?)
                 }
@@ -980,8 +1021,9 @@ macro_rules! sql_store {
                     exec(&mut *tx, upsert, consent_args(c)?).await?;
                     let id =
                         scalar_one(&mut *tx, append, consent_event_args(c, actor, reason)).await?;
-                    tx.commit().await.map_err(db_err)?;
-                    Ok(id)
+                    let r = tx.commit().await.map_err(db_err);
+                    self.facts_changed();
+                    r.map(|()| id)
                 }
 
                 async fn list_consents_by_subscriber(
@@ -1192,18 +1234,20 @@ macro_rules! sql_store {
                                revoked_tokens.expires_at THEN excluded.expires_at \
                                ELSE revoked_tokens.expires_at END";
                     let args = args![tenant.as_str(), jti, &expires_at];
-                    exec(&self.pool, sql, args).await.map(drop)
+                    let r = exec(&self.pool, sql, args).await.map(drop);
+                    self.facts_changed();
+                    r
                 }
 
                 async fn is_jti_revoked(&self, tenant: &TenantId, jti: &str) -> StoreResult<bool> {
                     let sql =
                         "SELECT COUNT(*) FROM revoked_tokens WHERE tenant_id = $1 AND jti = $2";
                     let args = args![tenant.as_str(), jti];
-                    let n: i64 = match &self.fast {
-                        Some(fast) => fast.scalar_one(sql, args)?,
-                        None => scalar_one(&self.pool, sql, args).await?,
-                    };
-                    Ok(n > 0)
+                    if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
+                        let key = crate::facts::key(&[tenant.as_str(), jti]);
+                        return facts.revoked(key, || Ok(fast.scalar_one::<i64>(sql, args)? > 0));
+                    }
+                    Ok(scalar_one::<i64, _>(&self.pool, sql, args).await? > 0)
                 }
 
                 async fn use_jti_once(
@@ -1286,7 +1330,9 @@ macro_rules! sql_store {
                         "DELETE FROM used_jtis WHERE expires_at <= $1",
                         "DELETE FROM refresh_tokens WHERE expires_at <= $1",
                     ] {
-                        purged += exec(&self.pool, sql, args![&now]).await?;
+                        let r = exec(&self.pool, sql, args![&now]).await;
+                        self.facts_changed();
+                        purged += r?;
                     }
                     Ok(purged)
                 }

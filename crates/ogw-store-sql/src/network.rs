@@ -48,6 +48,8 @@ macro_rules! network_sql {
     ($store:ident, $backend:literal) => {
         pub(crate) struct NetTx {
             tx: sqlx::Transaction<'static, Db>,
+            /// Told after the commit: imports and SIM changes touch cached facts.
+            facts: Option<std::sync::Arc<crate::facts::Facts>>,
         }
 
         impl $store {
@@ -57,7 +59,10 @@ macro_rules! network_sql {
                     .begin_with(crate::network::begin_statement($backend))
                     .await
                     .map_err(db_err)?;
-                Ok(Box::new(NetTx { tx }))
+                Ok(Box::new(NetTx {
+                    tx,
+                    facts: self.facts.clone(),
+                }))
             }
         }
 
@@ -292,7 +297,11 @@ macro_rules! network_sql {
             }
 
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                self.tx.commit().await.map_err(db_err)
+                let r = self.tx.commit().await.map_err(db_err);
+                if let Some(facts) = &self.facts {
+                    facts.invalidate();
+                }
+                r
             }
 
             async fn rollback(self: Box<Self>) -> StoreResult<()> {

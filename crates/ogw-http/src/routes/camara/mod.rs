@@ -172,6 +172,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CamaraJson<T> {
 
 /// Every CAMARA request body is a JSON object (serde would also read a struct from an array).
 fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // The usual case, an object, is read in one pass; anything else is told apart below.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                ApiError::invalid(format!("invalid request body: {e}"))
+            }
+            _ => ApiError::invalid(format!("request body is not valid JSON: {e}")),
+        });
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid(format!("request body is not valid JSON: {e}")))?;
     if !value.is_object() {

@@ -1,0 +1,275 @@
+//! In-memory copies of the facts a CAMARA call reads (SQLite only): subscribers, latest SIM
+//! changes, consents and revoked token ids.
+//!
+//! Even on the synchronous readers (`fast`) each of those reads is a SQLite read transaction
+//! (shared-memory read lock, two `fcntl`s, a B-tree probe): four per call, a quarter of a
+//! call's CPU (bench/PERF.md). Here a call finds them in memory.
+//!
+//! Invalidation — a cached answer is never older than the data it stands for:
+//! - every write of this process to one of those tables calls [`Facts::invalidate`] after its
+//!   commit, so the next read here (revocation, consent withdrawal, SIM change, import) is
+//!   answered from the database — read-your-writes, as without the cache;
+//! - a write by another process on the same file (the CLI on the server's data dir) moves
+//!   SQLite's `PRAGMA data_version`, which is checked at most every [`WATCH_EVERY`]: such a
+//!   change is seen within that time (the CLI process takes longer than that to exit).
+//! Either way the whole cache is dropped at once (a generation number), which is cheap and
+//! cannot miss a dependent row. PostgreSQL (several nodes) has no such cache.
+//!
+//! A read that started before an invalidation does not store its answer (it may be older
+//! than the write), and each map is bounded: when full, it starts over.
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ogw_core::store::{Consent, StoreError, StoreResult, Subscriber, Timestamp};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::fast::backend;
+
+/// How stale another process's write may be seen at most.
+pub(crate) const WATCH_EVERY: Duration = Duration::from_millis(1);
+/// Entries per map before it starts over (lines probed at random must not grow memory).
+const CAPACITY: usize = 65_536;
+
+/// One kind of fact, valid for one generation.
+struct Table<V> {
+    inner: Mutex<(u64, HashMap<String, V>)>,
+}
+
+impl<V: Clone> Table<V> {
+    fn new() -> Self {
+        Self {
+            inner: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    fn get(&self, key: &str, generation: u64) -> Option<V> {
+        let mut m = self.inner.lock().ok()?;
+        if m.0 != generation {
+            m.1.clear();
+            m.0 = generation;
+            return None;
+        }
+        m.1.get(key).cloned()
+    }
+
+    /// Stores `v` read in `generation`, unless the cache has moved on since (`now`).
+    fn put(&self, key: String, v: V, generation: u64, now: u64) {
+        if generation != now {
+            return;
+        }
+        if let Ok(mut m) = self.inner.lock() {
+            if m.0 != generation || m.1.len() >= CAPACITY {
+                m.1.clear();
+                m.0 = generation;
+            }
+            m.1.insert(key, v);
+        }
+    }
+}
+
+/// What the watcher last saw.
+struct Watch {
+    conn: Connection,
+    every: Duration,
+    data_version: i64,
+    checked: Instant,
+}
+
+pub(crate) struct Facts {
+    generation: AtomicU64,
+    watch: Mutex<Watch>,
+    subscribers: Table<Option<Subscriber>>,
+    sim_changes: Table<Option<Timestamp>>,
+    consents: Table<Option<Consent>>,
+    revoked: Table<bool>,
+}
+
+/// `a`, `b`, … joined by NUL (never part of an id, a number or a purpose).
+pub(crate) fn key(parts: &[&str]) -> String {
+    let mut k = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for p in parts {
+        k.push_str(p);
+        k.push('\0');
+    }
+    k
+}
+
+impl Facts {
+    /// Watches `path` for other processes' commits every `watch_every` ([`WATCH_EVERY`]).
+    pub(crate) fn open(
+        path: &Path,
+        busy_timeout: Duration,
+        watch_every: Duration,
+    ) -> StoreResult<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+        conn.busy_timeout(busy_timeout).map_err(backend)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(backend)?;
+        let data_version = data_version(&conn)?;
+        Ok(Self {
+            generation: AtomicU64::new(1),
+            watch: Mutex::new(Watch {
+                conn,
+                every: watch_every,
+                data_version,
+                checked: Instant::now(),
+            }),
+            subscribers: Table::new(),
+            sim_changes: Table::new(),
+            consents: Table::new(),
+            revoked: Table::new(),
+        })
+    }
+
+    /// After a write of this process to a cached table has committed.
+    pub(crate) fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The current generation, after noticing other processes' writes (at most every
+    /// the watch interval).
+    fn current(&self) -> StoreResult<u64> {
+        let mut w = self
+            .watch
+            .lock()
+            .map_err(|_| StoreError::Backend("SQLite watcher poisoned".into()))?;
+        let started = Instant::now();
+        if started.duration_since(w.checked) >= w.every {
+            let v = data_version(&w.conn)?;
+            if v != w.data_version {
+                w.data_version = v;
+                self.invalidate();
+            }
+            w.checked = started;
+        }
+        Ok(self.generation.load(Ordering::Acquire))
+    }
+
+    fn cached<V: Clone>(
+        &self,
+        table: &Table<V>,
+        key: String,
+        read: impl FnOnce() -> StoreResult<V>,
+    ) -> StoreResult<V> {
+        let generation = self.current()?;
+        if let Some(v) = table.get(&key, generation) {
+            return Ok(v);
+        }
+        let v = read()?;
+        let now = self.generation.load(Ordering::Acquire);
+        table.put(key, v.clone(), generation, now);
+        Ok(v)
+    }
+
+    pub(crate) fn subscriber(
+        &self,
+        key: String,
+        read: impl FnOnce() -> StoreResult<Option<Subscriber>>,
+    ) -> StoreResult<Option<Subscriber>> {
+        self.cached(&self.subscribers, key, read)
+    }
+
+    pub(crate) fn latest_sim_change(
+        &self,
+        key: String,
+        read: impl FnOnce() -> StoreResult<Option<Timestamp>>,
+    ) -> StoreResult<Option<Timestamp>> {
+        self.cached(&self.sim_changes, key, read)
+    }
+
+    pub(crate) fn consent(
+        &self,
+        key: String,
+        read: impl FnOnce() -> StoreResult<Option<Consent>>,
+    ) -> StoreResult<Option<Consent>> {
+        self.cached(&self.consents, key, read)
+    }
+
+    pub(crate) fn revoked(
+        &self,
+        key: String,
+        read: impl FnOnce() -> StoreResult<bool>,
+    ) -> StoreResult<bool> {
+        self.cached(&self.revoked, key, read)
+    }
+}
+
+fn data_version(conn: &Connection) -> StoreResult<i64> {
+    conn.prepare_cached("PRAGMA data_version")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(backend)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn setup(watch_every: Duration) -> (tempfile::TempDir, Connection, Facts) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);",
+            )
+            .unwrap();
+        let facts = Facts::open(&path, Duration::from_secs(1), watch_every).unwrap();
+        (dir, writer, facts)
+    }
+
+    fn read(writer: &Connection) -> StoreResult<bool> {
+        let n: i64 = writer
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .map_err(backend)?;
+        Ok(n > 0)
+    }
+
+    #[test]
+    fn an_invalidation_makes_the_next_read_go_to_the_database() {
+        let (_dir, writer, facts) = setup(Duration::from_secs(3600));
+        let k = || key(&["acme", "jti-1"]);
+        assert!(!facts.revoked(k(), || read(&writer)).unwrap());
+        writer.execute("INSERT INTO t VALUES ('a', 1)", []).unwrap();
+        // Cached (the watcher is not due): the database is not asked.
+        assert!(!facts.revoked(k(), || Ok(true)).unwrap());
+        facts.invalidate();
+        assert!(facts.revoked(k(), || read(&writer)).unwrap());
+    }
+
+    #[test]
+    fn another_connections_commit_is_noticed_within_the_watch_interval() {
+        let (_dir, writer, facts) = setup(Duration::from_millis(1));
+        let k = || key(&["acme", "jti-1"]);
+        assert!(!facts.revoked(k(), || read(&writer)).unwrap());
+        writer.execute("INSERT INTO t VALUES ('a', 1)", []).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(facts.revoked(k(), || read(&writer)).unwrap());
+    }
+
+    #[test]
+    fn a_read_overtaken_by_an_invalidation_is_not_kept() {
+        let (_dir, _writer, facts) = setup(Duration::from_secs(3600));
+        let k = || key(&["acme", "jti-1"]);
+        let v = facts
+            .revoked(k(), || {
+                facts.invalidate();
+                Ok(false)
+            })
+            .unwrap();
+        assert!(!v);
+        // Nothing was cached: the next lookup reads again.
+        assert!(facts.revoked(k(), || Ok(true)).unwrap());
+    }
+
+    #[test]
+    fn keys_do_not_collide_across_parts() {
+        assert_ne!(key(&["ab", "c"]), key(&["a", "bc"]));
+    }
+}
