@@ -12,6 +12,7 @@
 //! - a write by another process on the same file (the CLI on the server's data dir) moves
 //!   SQLite's `PRAGMA data_version`, which is checked at most every [`WATCH_EVERY`]: such a
 //!   change is seen within that time (the CLI process takes longer than that to exit).
+//!
 //! Either way the whole cache is dropped at once (a generation number), which is cheap and
 //! cannot miss a dependent row. PostgreSQL (several nodes) has no such cache.
 //!
