@@ -154,10 +154,11 @@ pub(crate) fn spawn_writer(
     mut rx: tokio::sync::mpsc::Receiver<crate::AuditJob>,
 ) -> StoreResult<()> {
     // SQLite's own checkpoint after the commit that crosses 1,000 WAL pages stays on: this
-    // thread is the file's only writer, so that checkpoint always catches up and the next
-    // commit restarts the log. With it off, the passive checkpointer (`fast`) never caught up
-    // with a writer committing all the time, the log was never restarted, and it grew to
-    // 1.9 GB in a minute of load, slowing every read and write of the file.
+    // thread and the journal's folder (`audit_journal`, which does the same) are the file's
+    // only writers, so that checkpoint always catches up and the next commit restarts the
+    // log. With it off, the passive checkpointer (`fast`) never caught up with a writer
+    // committing all the time, the log was never restarted, and it grew to 1.9 GB in a
+    // minute of load, slowing every read and write of the file.
     let conn = connect(path, busy_timeout)?;
     std::thread::Builder::new()
         .name("ogw-audit".into())
