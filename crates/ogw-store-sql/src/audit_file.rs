@@ -9,6 +9,11 @@
 //! own the audit log is written just as durably (WAL, `synchronous = NORMAL`, a caller is
 //! answered once its event is committed) and the readers' caches stay warm.
 //!
+//! The server's CAMARA calls do not commit here themselves: they append their events to the
+//! journal `<name>-audit.journal` and a folder thread moves them into this file within ~10 ms
+//! (`audit_journal`). The writer below serves the rest: single events (management), and all
+//! events of a process that does not own the journal (a CLI command beside the server).
+//!
 //! Rows written to the main file's `audit_events` by earlier versions are moved here by
 //! [`AuditFile::adopt`] (run with the migrations); the table stays in the main schema, empty.
 use std::path::{Path, PathBuf};
@@ -21,7 +26,8 @@ use crate::fast::{backend, bind, FastReads, FastRow};
 use crate::rows::Val;
 
 /// The audit table and index, as `migrations/sqlite/0001_init.sql` creates them in the
-/// main file (where they stay, empty, for older binaries).
+/// main file (where they stay, empty, for older binaries), and the journal's progress: the
+/// last `seq` of `audit_journal` folded into the table.
 const SCHEMA: &str = "\
     CREATE TABLE IF NOT EXISTS audit_events (
         id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -34,7 +40,11 @@ const SCHEMA: &str = "\
         reason     TEXT    NOT NULL,
         detail     TEXT    NOT NULL
     ) STRICT;
-    CREATE INDEX IF NOT EXISTS audit_events_by_tenant ON audit_events (tenant_id, id);";
+    CREATE INDEX IF NOT EXISTS audit_events_by_tenant ON audit_events (tenant_id, id);
+    CREATE TABLE IF NOT EXISTS audit_journal_state (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        folded_seq INTEGER NOT NULL
+    ) STRICT;";
 
 /// Readers of the audit log (`list_audit` is rare: two are plenty).
 const READERS: usize = 2;
@@ -60,7 +70,7 @@ pub(crate) fn path_for(main: &Path) -> PathBuf {
 }
 
 /// A connection to the audit file, created if missing, in WAL mode.
-fn connect(path: &Path, busy_timeout: Duration) -> StoreResult<Connection> {
+pub(crate) fn connect(path: &Path, busy_timeout: Duration) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
     conn.busy_timeout(busy_timeout).map_err(backend)?;
     conn.pragma_update(None, "journal_mode", "WAL")
@@ -144,10 +154,11 @@ pub(crate) fn spawn_writer(
     mut rx: tokio::sync::mpsc::Receiver<crate::AuditJob>,
 ) -> StoreResult<()> {
     // SQLite's own checkpoint after the commit that crosses 1,000 WAL pages stays on: this
-    // thread is the file's only writer, so that checkpoint always catches up and the next
-    // commit restarts the log. With it off, the passive checkpointer (`fast`) never caught up
-    // with a writer committing all the time, the log was never restarted, and it grew to
-    // 1.9 GB in a minute of load, slowing every read and write of the file.
+    // thread and the journal's folder (`audit_journal`, which does the same) are the file's
+    // only writers, so that checkpoint always catches up and the next commit restarts the
+    // log. With it off, the passive checkpointer (`fast`) never caught up with a writer
+    // committing all the time, the log was never restarted, and it grew to 1.9 GB in a
+    // minute of load, slowing every read and write of the file.
     let conn = connect(path, busy_timeout)?;
     std::thread::Builder::new()
         .name("ogw-audit".into())

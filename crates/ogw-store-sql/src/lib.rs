@@ -17,6 +17,7 @@ mod fast;
 mod rows;
 #[macro_use]
 mod network;
+mod audit_journal;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -63,6 +64,13 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 }
 
 async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
+    open_sqlite_with(url, audit_journal::JournalConfig::default()).await
+}
+
+async fn open_sqlite_with(
+    url: &str,
+    journal: audit_journal::JournalConfig,
+) -> StoreResult<sqlite::SqliteStore> {
     if url.contains(":memory:") || url.contains("mode=memory") {
         return Err(StoreError::Backend(
             "in-memory SQLite is not supported: use a file (sqlite://path/to/ogw.db)".into(),
@@ -97,6 +105,7 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
     let audit = sqlite::AuditWriter::with_consumer(|rx| {
         audit_file::spawn_writer(audit_file.path(), SQLITE_BUSY_TIMEOUT, rx)
     })?;
+    let journal = audit_journal::AuditJournal::open(&path, SQLITE_BUSY_TIMEOUT, journal)?;
     tracing::info!(backend = "sqlite", path = %path.display(), "store opened");
     Ok(sqlite::SqliteStore {
         audit,
@@ -106,6 +115,7 @@ async fn open_sqlite(url: &str) -> StoreResult<sqlite::SqliteStore> {
         write_gate: Some(WriteGate::default()),
         audit_file: Some(audit_file),
         facts: Some(facts),
+        journal,
     })
 }
 
@@ -126,6 +136,7 @@ async fn open_postgres(url: &str) -> StoreResult<postgres::PgStore> {
         write_gate: None,
         audit_file: None,
         facts: None,
+        journal: None,
     })
 }
 
@@ -229,6 +240,9 @@ macro_rules! sql_store {
                 pub(crate) audit_file: Option<crate::audit_file::AuditFile>,
                 /// SQLite only: the request path's facts in memory (see `facts`).
                 pub(crate) facts: Option<std::sync::Arc<crate::facts::Facts>>,
+                /// SQLite, in the process that owns it: where `append_audits` writes (see
+                /// `audit_journal`).
+                pub(crate) journal: Option<crate::audit_journal::AuditJournal>,
             }
 
             impl $store {
@@ -1375,12 +1389,19 @@ macro_rules! sql_store {
 
             #[async_trait]
             impl AuditStore for $store {
-                /// Ignores `e.id`; returns the id assigned.
+                /// Ignores `e.id`; returns the id assigned. The writer assigns it: events
+                /// still in the journal are folded first, so that ids follow time.
                 async fn append_audit(&self, e: &AuditEvent) -> StoreResult<i64> {
+                    if let Some(journal) = &self.journal {
+                        journal.flush().await?;
+                    }
                     self.audit.append(e).await
                 }
 
                 async fn append_audits(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+                    if let Some(journal) = &self.journal {
+                        return journal.append(&events);
+                    }
                     self.audit.append_many(events).await
                 }
 
@@ -1406,6 +1427,10 @@ macro_rules! sql_store {
                         filter.before_id,
                         page_limit(filter.limit)
                     ];
+                    // Read your writes: what this process journalled is in the table first.
+                    if let Some(journal) = &self.journal {
+                        journal.flush().await?;
+                    }
                     if let Some(file) = &self.audit_file {
                         return all(file.rows::<AuditRow>(sql, args)?);
                     }
@@ -1435,6 +1460,9 @@ macro_rules! sql_store {
                 }
 
                 async fn settle(&self) -> StoreResult<()> {
+                    if let Some(journal) = &self.journal {
+                        journal.settle().await?;
+                    }
                     if $backend == "sqlite" {
                         // A multi-GB WAL left by a bulk import would otherwise be copied back
                         // by the server's checkpointer while it serves requests.
@@ -1587,6 +1615,113 @@ mod tests {
             s.get_subscriber(&t2, &n).await,
             Err(StoreError::Corrupt(_))
         ));
+    }
+
+    use ogw_core::store::AuditStore;
+
+    fn audit_event(actor: &str) -> ogw_core::store::AuditEvent {
+        ogw_core::store::AuditEvent {
+            id: 0,
+            tenant: ogw_core::domain::TenantId::parse("acme").unwrap(),
+            at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            actor: actor.into(),
+            action: "camara.sim_swap.check".into(),
+            target: "+34600000001".into(),
+            outcome: "ok".into(),
+            reason: String::new(),
+            detail: serde_json::json!({"status": 200}),
+        }
+    }
+
+    /// Actors of tenant `acme`'s audit log, oldest first, checking that ids rise with them.
+    async fn audit_actors(s: &dyn Store) -> Vec<String> {
+        let tenant = ogw_core::domain::TenantId::parse("acme").unwrap();
+        let mut listed = s
+            .list_audit(&tenant, &ogw_core::store::AuditFilter::default())
+            .await
+            .unwrap();
+        listed.reverse();
+        assert!(listed.windows(2).all(|w| w[0].id < w[1].id), "{listed:?}");
+        listed.into_iter().map(|e| e.actor).collect()
+    }
+
+    /// The journal folds only when asked, so a listing that did not flush would miss events.
+    const JOURNAL_ON_REQUEST: audit_journal::JournalConfig = audit_journal::JournalConfig {
+        fold_every: Duration::from_secs(3600),
+        truncate_over: u64::MAX,
+    };
+
+    async fn journalled_store(dir: &tempfile::TempDir) -> sqlite::SqliteStore {
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let s = open_sqlite_with(&url, JOURNAL_ON_REQUEST).await.unwrap();
+        s.migrate().await.unwrap();
+        s
+    }
+
+    /// A listing right after a call sees its events; single events (written by the writer)
+    /// keep their place in time among journalled ones.
+    #[tokio::test]
+    async fn journalled_audits_are_listed_at_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = journalled_store(&dir).await;
+        assert!(s.journal.is_some());
+        s.append_audits(vec![audit_event("a"), audit_event("b")])
+            .await
+            .unwrap();
+        assert_eq!(audit_actors(&s).await, ["a", "b"]);
+        s.append_audits(vec![audit_event("c")]).await.unwrap();
+        s.append_audit(&audit_event("d")).await.unwrap();
+        s.append_audits(vec![audit_event("e")]).await.unwrap();
+        assert_eq!(audit_actors(&s).await, ["a", "b", "c", "d", "e"]);
+    }
+
+    /// Events journalled but never folded (the process was killed) are there after a restart,
+    /// each once.
+    #[tokio::test]
+    async fn journalled_audits_survive_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = journalled_store(&dir).await;
+        s.append_audits(vec![audit_event("a")]).await.unwrap();
+        assert_eq!(audit_actors(&s).await, ["a"]);
+        s.append_audits(vec![audit_event("b"), audit_event("c")])
+            .await
+            .unwrap();
+        s.journal.as_ref().unwrap().crash();
+        drop(s);
+        let s = journalled_store(&dir).await;
+        assert_eq!(audit_actors(&s).await, ["a", "b", "c"]);
+    }
+
+    /// A second store on the same files (a CLI command beside the server) does not own the
+    /// journal: it writes straight into the audit file, and both see every event.
+    #[tokio::test]
+    async fn a_second_store_writes_audits_directly() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = journalled_store(&dir).await;
+        let cli = journalled_store(&dir).await;
+        assert!(server.journal.is_some());
+        assert!(cli.journal.is_none());
+        server.append_audits(vec![audit_event("s1")]).await.unwrap();
+        cli.append_audits(vec![audit_event("c1"), audit_event("c2")])
+            .await
+            .unwrap();
+        assert_eq!(audit_actors(&cli).await, ["c1", "c2"]);
+        assert_eq!(audit_actors(&server).await, ["c1", "c2", "s1"]);
+        drop(server);
+        assert_eq!(audit_actors(&cli).await, ["c1", "c2", "s1"]);
+    }
+
+    /// `settle` leaves the journal empty, as a backup of a stopped server finds it.
+    #[tokio::test]
+    async fn settle_empties_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = journalled_store(&dir).await;
+        s.append_audits(vec![audit_event("a")]).await.unwrap();
+        let journal = dir.path().join("t-audit.journal");
+        assert!(std::fs::metadata(&journal).unwrap().len() > 0);
+        s.settle().await.unwrap();
+        assert_eq!(std::fs::metadata(&journal).unwrap().len(), 0);
+        assert_eq!(audit_actors(&s).await, ["a"]);
     }
 
     #[test]

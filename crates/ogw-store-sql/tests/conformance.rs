@@ -97,6 +97,7 @@ conformance!(
     purge_expired_removes_only_expired,
     signing_keys_publish_window,
     audit_append_and_filters,
+    audit_batches_are_listed_at_once_in_order,
     tenant_isolation,
 );
 
@@ -143,6 +144,7 @@ async fn sqlite_audit_lives_in_its_own_file_and_old_rows_move_there() {
         .await
         .unwrap();
     assert!(dir.path().join("ogw-audit.db").exists());
+    assert!(dir.path().join("ogw-audit.journal").exists());
     let main_count = || {
         let main = rusqlite::Connection::open(dir.path().join("ogw.db")).unwrap();
         main.query_row("SELECT count(*) FROM audit_events", [], |r| {
@@ -1336,6 +1338,68 @@ mod cases {
             vec!["k-new"]
         );
         assert_not_found(s.retire_signing_key("k-nope", at(10), at(100)).await);
+    }
+
+    /// What a call appended is listed by the very next read, in order, single events too
+    /// (SQLite journals batches and folds them into its audit file; see `audit_journal`).
+    pub async fn audit_batches_are_listed_at_once_in_order(s: Arc<dyn Store>) {
+        let acme = tid("acme");
+        let actors = || {
+            let s = s.clone();
+            let acme = acme.clone();
+            async move {
+                let mut listed = s.list_audit(&acme, &AuditFilter::default()).await.unwrap();
+                listed.reverse();
+                assert!(listed.windows(2).all(|w| w[0].id < w[1].id));
+                listed.into_iter().map(|e| e.actor).collect::<Vec<_>>()
+            }
+        };
+        s.append_audits(vec![audit("acme", "a", "x"), audit("acme", "b", "x")])
+            .await
+            .unwrap();
+        assert_eq!(actors().await, ["a", "b"]);
+        let id = s.append_audit(&audit("acme", "c", "x")).await.unwrap();
+        s.append_audits(vec![audit("acme", "d", "x")])
+            .await
+            .unwrap();
+        assert_eq!(actors().await, ["a", "b", "c", "d"]);
+        let listed = s.list_audit(&acme, &AuditFilter::default()).await.unwrap();
+        assert_eq!(
+            listed[0],
+            AuditEvent {
+                id: listed[0].id,
+                ..audit("acme", "d", "x")
+            }
+        );
+        assert_eq!(listed[1].id, id);
+
+        // Concurrent calls: every event listed once.
+        let calls: Vec<_> = (0..16)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let events = vec![
+                        audit("beta", &format!("p{i}"), "x"),
+                        audit("beta", &format!("q{i}"), "x"),
+                    ];
+                    s.append_audits(events).await.unwrap();
+                })
+            })
+            .collect();
+        for c in calls {
+            c.await.unwrap();
+        }
+        let beta = s
+            .list_audit(&tid("beta"), &AuditFilter::default())
+            .await
+            .unwrap();
+        let mut got: Vec<_> = beta.iter().map(|e| e.actor.clone()).collect();
+        got.sort();
+        let mut want: Vec<_> = (0..16)
+            .flat_map(|i| [format!("p{i}"), format!("q{i}")])
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
     }
 
     pub async fn audit_append_and_filters(s: Arc<dyn Store>) {

@@ -393,7 +393,7 @@ async fn audit(
     now: Timestamp,
 ) -> PageResult<()> {
     deps.store
-        .append_audit(&AuditEvent {
+        .append_audits(vec![AuditEvent {
             id: 0,
             tenant: tenant.clone(),
             at: now,
@@ -403,7 +403,7 @@ async fn audit(
             outcome: outcome.into(),
             reason: reason.into(),
             detail,
-        })
+        }])
         .await?;
     Ok(())
 }

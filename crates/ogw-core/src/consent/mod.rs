@@ -132,7 +132,7 @@ pub async fn judge(
 /// Reads the consent, decides and records the decision. An unknown purpose is denied.
 pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> StoreResult<Decision> {
     let (decision, event) = judge(store, q, now).await?;
-    store.append_audit(&event).await?;
+    store.append_audits(vec![event]).await?;
     Ok(decision)
 }
 

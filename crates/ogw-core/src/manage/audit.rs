@@ -54,7 +54,7 @@ pub(crate) async fn record(
     detail: serde_json::Value,
 ) -> ManageResult<()> {
     cx.store
-        .append_audit(&AuditEvent {
+        .append_audits(vec![AuditEvent {
             id: 0,
             tenant: tenant.clone(),
             at: cx.now,
@@ -64,7 +64,7 @@ pub(crate) async fn record(
             outcome: "ok".into(),
             reason: reason.into(),
             detail,
-        })
+        }])
         .await?;
     Ok(())
 }

@@ -53,7 +53,7 @@ impl Deps<'_> {
         now: Timestamp,
     ) -> OAuthResult<()> {
         self.store
-            .append_audit(&AuditEvent {
+            .append_audits(vec![AuditEvent {
                 id: 0,
                 tenant: app.tenant.clone(),
                 at: now,
@@ -63,7 +63,7 @@ impl Deps<'_> {
                 outcome: outcome.to_owned(),
                 reason: reason.to_owned(),
                 detail,
-            })
+            }])
             .await?;
         Ok(())
     }

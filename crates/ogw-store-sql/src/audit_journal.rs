@@ -1,0 +1,876 @@
+//! SQLite's audit journal: a CAMARA call's audit events are appended to a plain file
+//! (`<name>-audit.journal` beside `<name>-audit.db`) and folded into the audit file's
+//! `audit_events` table a few milliseconds later by a thread of their own.
+//!
+//! Why: committing every call's one or two events to SQLite (`audit_file::spawn_writer`) cost
+//! ~32 µs of CPU in small transactions plus ~10–20 µs of wake-ups between the caller and the
+//! writer thread, about 40 % of a whole request (bench/PERF.md). An append is one `write()`
+//! on the caller's own thread instead. The contract is unchanged: a caller is answered only
+//! once its events are durable against a process crash (a `write()` that returned is in the
+//! page cache, as a SQLite WAL commit with `synchronous = NORMAL` is), and nothing is ever
+//! dropped: the folder and the recovery at open move every complete line into the table.
+//!
+//! Lines are NDJSON, `{"seq":N,"tenant":…,"at":<unix ms>,…,"detail":{…}}`, numbered under the
+//! append lock so that file order is `seq` order. The folder inserts a batch of lines and
+//! records the last `seq` in `audit_journal_state` in the same transaction; lines at or below
+//! it are skipped, so folding again after a crash between that commit and the truncation of
+//! the file inserts nothing twice.
+//!
+//! One process owns the journal: the one that takes its exclusive lock (`File::try_lock`).
+//! Another process on the same data dir (a CLI command beside the server) writes its events
+//! straight into the audit file as before.
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use ogw_core::store::{AuditEvent, StoreError, StoreResult};
+use rusqlite::{Connection, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::fast::{backend, bind};
+use crate::rows::ms;
+
+/// Lines inserted per transaction: large enough to amortise the commit, small enough that a
+/// long backlog (recovery) does not hold the audit file's write lock for long.
+const FOLD_BATCH: usize = 4096;
+
+const INSERT: &str = concat!(
+    "INSERT INTO audit_events (",
+    audit_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+);
+const SAVE_FOLDED: &str = "INSERT INTO audit_journal_state (id, folded_seq) VALUES (1, $1) \
+                           ON CONFLICT (id) DO UPDATE SET folded_seq = excluded.folded_seq";
+
+/// `dir/ogw.db` → `dir/ogw-audit.journal`.
+pub(crate) fn path_for(main: &Path) -> PathBuf {
+    crate::audit_file::path_for(main).with_extension("journal")
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JournalConfig {
+    /// How often the folder moves new lines into the audit file.
+    pub(crate) fold_every: Duration,
+    /// A fully folded journal longer than this is emptied.
+    pub(crate) truncate_over: u64,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        Self {
+            fold_every: Duration::from_millis(10),
+            truncate_over: 16 << 20,
+        }
+    }
+}
+
+/// A line as written, after its `seq` (see [`AuditJournal::append`]).
+#[derive(Serialize)]
+struct Body<'a> {
+    tenant: &'a str,
+    at: i64,
+    actor: &'a str,
+    action: &'a str,
+    target: &'a str,
+    outcome: &'a str,
+    reason: &'a str,
+    detail: &'a serde_json::Value,
+}
+
+/// A line as read back.
+#[derive(Deserialize)]
+struct Line {
+    seq: u64,
+    tenant: String,
+    at: i64,
+    actor: String,
+    action: String,
+    target: String,
+    outcome: String,
+    reason: String,
+    detail: serde_json::Value,
+}
+
+/// The append side, behind the lock that orders lines and keeps truncation away from appends.
+struct Appender {
+    /// Opened for append and holding the journal's exclusive lock.
+    file: File,
+    next_seq: u64,
+    /// The file's length, to cut off a line a failed write left half written.
+    len: u64,
+}
+
+type Shared = Arc<Mutex<Appender>>;
+
+fn lock(shared: &Shared) -> StoreResult<MutexGuard<'_, Appender>> {
+    shared
+        .lock()
+        .map_err(|_| StoreError::Backend("audit journal lock poisoned".into()))
+}
+
+fn io(what: &str) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Backend(format!("audit journal: {what}: {e}"))
+}
+
+enum Msg {
+    /// Fold everything written so far; with `empty`, also empty the file once folded.
+    Flush {
+        empty: bool,
+        reply: tokio::sync::oneshot::Sender<StoreResult<()>>,
+    },
+    /// Tests: stop at once, folding nothing more, as a killed process would.
+    #[cfg(test)]
+    Crash(mpsc::Sender<()>),
+}
+
+/// The journal of the process that owns it. Dropping it folds what is left and stops the
+/// folder.
+pub(crate) struct AuditJournal {
+    shared: Shared,
+    folder: Option<mpsc::Sender<Msg>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl AuditJournal {
+    /// Takes the journal of the store `main` if no other process holds it, folds what a
+    /// previous run left in it and starts the folder. `None`: another process owns it.
+    pub(crate) fn open(
+        main: &Path,
+        busy_timeout: Duration,
+        config: JournalConfig,
+    ) -> StoreResult<Option<Self>> {
+        let path = path_for(main);
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io("opening"))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                tracing::info!(path = %path.display(), "audit journal held by another process; writing audit events to the audit file directly");
+                return Ok(None);
+            }
+            // No locks on this file system: without them, two owners could fold one line twice.
+            Err(TryLockError::Error(e)) => {
+                tracing::warn!(path = %path.display(), error = %e, "audit journal cannot be locked; writing audit events to the audit file directly");
+                return Ok(None);
+            }
+        }
+        let conn = crate::audit_file::connect(&crate::audit_file::path_for(main), busy_timeout)?;
+        let folded_seq: i64 = conn
+            .query_row(
+                "SELECT COALESCE(MAX(folded_seq), 0) FROM audit_journal_state",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        let shared = Arc::new(Mutex::new(Appender {
+            file,
+            next_seq: 0,
+            len: 0,
+        }));
+        let mut folder = Folder {
+            conn,
+            reader: File::open(&path).map_err(io("opening"))?,
+            path,
+            shared: shared.clone(),
+            offset: 0,
+            folded_seq: u64::try_from(folded_seq).unwrap_or(0),
+            saved_upto: 0,
+            truncate_over: config.truncate_over,
+        };
+        folder.recover()?;
+        lock(&shared)?.next_seq = folder.folded_seq + 1;
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("ogw-audit-fold".into())
+            .spawn(move || folder.run(rx, config.fold_every))
+            .map_err(|e| StoreError::Backend(format!("starting the audit folder: {e}")))?;
+        Ok(Some(Self {
+            shared,
+            folder: Some(tx),
+            thread: Some(thread),
+        }))
+    }
+
+    /// Appends `events` with one `write()`; once it returns they survive a process crash.
+    pub(crate) fn append(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        // Serialised outside the lock: only the sequence numbers are left to fill in.
+        let mut bodies = Vec::with_capacity(events.len());
+        for e in events {
+            let body = Body {
+                tenant: e.tenant.as_str(),
+                at: ms(&e.at),
+                actor: &e.actor,
+                action: &e.action,
+                target: &e.target,
+                outcome: &e.outcome,
+                reason: &e.reason,
+                detail: &e.detail,
+            };
+            bodies.push(serde_json::to_vec(&body).map_err(|e| {
+                StoreError::Backend(format!("audit journal: encoding an event: {e}"))
+            })?);
+        }
+        let mut buf = Vec::with_capacity(bodies.iter().map(|b| b.len() + 32).sum());
+        let mut a = lock(&self.shared)?;
+        let mut seq = a.next_seq;
+        for body in &bodies {
+            // `{"seq":N,` then the body without its opening brace (it has fields: never `{}`).
+            write!(buf, "{{\"seq\":{seq},").map_err(io("encoding"))?;
+            buf.extend_from_slice(body.get(1..).unwrap_or_default());
+            buf.push(b'\n');
+            seq += 1;
+        }
+        if let Err(e) = a.file.write_all(&buf) {
+            // A half-written line would swallow the next append's first line: cut it off.
+            let len = a.len;
+            if let Err(cut) = a.file.set_len(len) {
+                tracing::error!(error = %cut, "audit journal: cutting off a failed append failed");
+            }
+            return Err(io("appending")(e));
+        }
+        a.len += buf.len() as u64;
+        a.next_seq = seq;
+        Ok(())
+    }
+
+    /// Returns once everything appended before the call is in the audit file.
+    pub(crate) async fn flush(&self) -> StoreResult<()> {
+        self.request(false).await
+    }
+
+    /// [`flush`](Self::flush), then empties the journal file.
+    pub(crate) async fn settle(&self) -> StoreResult<()> {
+        self.request(true).await
+    }
+
+    async fn request(&self, empty: bool) -> StoreResult<()> {
+        let gone = || StoreError::Backend("audit journal folder stopped".into());
+        let (reply, done) = tokio::sync::oneshot::channel();
+        self.folder
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(Msg::Flush { empty, reply })
+            .map_err(|_| gone())?;
+        done.await.map_err(|_| gone())?
+    }
+
+    /// Tests: stops the folder without folding anything more, as if the process died.
+    #[cfg(test)]
+    pub(crate) fn crash(&self) {
+        let (tx, rx) = mpsc::channel();
+        if let Some(folder) = &self.folder {
+            if folder.send(Msg::Crash(tx)).is_ok() {
+                let _ = rx.recv();
+            }
+        }
+    }
+}
+
+impl Drop for AuditJournal {
+    fn drop(&mut self) {
+        // Disconnecting tells the folder to fold what is left, empty the file and stop.
+        self.folder.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The folding side, on its own thread once recovery is done.
+struct Folder {
+    /// A connection of its own to the audit file.
+    conn: Connection,
+    /// A read-only handle on the journal.
+    reader: File,
+    path: PathBuf,
+    shared: Shared,
+    /// Journal bytes folded (or skipped) so far.
+    offset: u64,
+    /// The last `seq` in the audit file, as `audit_journal_state` records it.
+    folded_seq: u64,
+    /// Journal bytes already copied aside because of a corrupt line.
+    saved_upto: u64,
+    truncate_over: u64,
+}
+
+impl Folder {
+    fn run(mut self, rx: mpsc::Receiver<Msg>, every: Duration) {
+        loop {
+            match rx.recv_timeout(every) {
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(e) = self.fold_all(self.truncate_over) {
+                        tracing::warn!(error = %e, "folding the audit journal failed; retrying");
+                    }
+                }
+                Ok(Msg::Flush { empty, reply }) => {
+                    let over = if empty { 0 } else { self.truncate_over };
+                    let _ = reply.send(self.fold_all(over));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    if let Err(e) = self.fold_all(0) {
+                        tracing::error!(error = %e, "folding the audit journal at shutdown failed; the next start folds it");
+                    }
+                    return;
+                }
+                #[cfg(test)]
+                Ok(Msg::Crash(done)) => {
+                    let _ = done.send(());
+                    return;
+                }
+            }
+        }
+    }
+
+    /// At open, before anyone appends: folds every complete line and empties the file. Only
+    /// the last line can be incomplete (no newline after it): a write torn by a power loss,
+    /// whose caller was never answered.
+    fn recover(&mut self) -> StoreResult<()> {
+        while self.fold_batch()? {}
+        let len = self.reader.metadata().map_err(io("reading"))?.len();
+        if len > self.offset {
+            tracing::warn!(path = %self.path.display(), bytes = len - self.offset, "audit journal ends in a torn line; discarded");
+        }
+        self.checkpoint()?;
+        let shared = self.shared.clone();
+        let mut a = lock(&shared)?;
+        self.cut(&mut a)
+    }
+
+    /// Folds everything appended before the call, then empties the file if it is longer
+    /// than `over`. Only a failure to fold is an error: emptying is retried at the next fold.
+    fn fold_all(&mut self, over: u64) -> StoreResult<()> {
+        let target = self.reader.metadata().map_err(io("reading"))?.len();
+        while self.offset < target && self.fold_batch()? {}
+        if let Err(e) = self.empty_if_folded(over) {
+            tracing::warn!(error = %e, "emptying the audit journal failed; retrying");
+        }
+        Ok(())
+    }
+
+    /// Folds up to `FOLD_BATCH` complete lines past `offset` in one transaction. `false`:
+    /// nothing to fold.
+    fn fold_batch(&mut self) -> StoreResult<bool> {
+        let len = self.reader.metadata().map_err(io("reading"))?.len();
+        if len <= self.offset {
+            return Ok(false);
+        }
+        self.reader
+            .seek(SeekFrom::Start(self.offset))
+            .map_err(io("reading"))?;
+        // Each complete line's end offset and parse.
+        let mut read = Vec::new();
+        let mut input = BufReader::new((&self.reader).take(len - self.offset));
+        let mut end = self.offset;
+        let mut buf = Vec::new();
+        while read.len() < FOLD_BATCH {
+            buf.clear();
+            let n = input.read_until(b'\n', &mut buf).map_err(io("reading"))?;
+            // End of file, or a line still being written (at open: torn).
+            if n == 0 || buf.last() != Some(&b'\n') {
+                break;
+            }
+            end += n as u64;
+            read.push((end, serde_json::from_slice::<Line>(&buf)));
+        }
+        drop(input);
+        if read.is_empty() {
+            return Ok(false);
+        }
+        let mut lines = Vec::with_capacity(read.len());
+        for (line_end, parsed) in read {
+            match parsed {
+                Ok(line) if line.seq > self.folded_seq => lines.push(line),
+                // Folded before a crash that came before the file was emptied.
+                Ok(_) => {}
+                Err(e) => self.save_corrupt(line_end, &e)?,
+            }
+        }
+        if let Some(last) = lines.iter().map(|l| l.seq).max() {
+            self.insert(lines, last)?;
+            self.folded_seq = last;
+        }
+        self.offset = end;
+        Ok(true)
+    }
+
+    /// Inserts `lines` and records `last` as folded, atomically.
+    fn insert(&mut self, lines: Vec<Line>, last: u64) -> StoreResult<()> {
+        let last = i64::try_from(last)
+            .map_err(|_| StoreError::Backend("audit journal: seq out of range".into()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        {
+            let mut insert = tx.prepare_cached(INSERT).map_err(backend)?;
+            for l in lines {
+                let detail = crate::rows::json(&l.detail)?;
+                let args =
+                    args![l.tenant, l.at, l.actor, l.action, l.target, l.outcome, l.reason, detail];
+                bind(&mut insert, &args).map_err(backend)?;
+                insert.raw_execute().map_err(backend)?;
+            }
+            let mut save = tx.prepare_cached(SAVE_FOLDED).map_err(backend)?;
+            bind(&mut save, &[crate::rows::Val::from(last)]).map_err(backend)?;
+            save.raw_execute().map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    /// Empties the journal once it is longer than `over`, folding its last lines first.
+    fn empty_if_folded(&mut self, over: u64) -> StoreResult<()> {
+        if self.offset <= over {
+            return Ok(());
+        }
+        self.checkpoint()?;
+        let shared = self.shared.clone();
+        let mut a = lock(&shared)?;
+        // Under steady load lines keep arriving while a batch commits, so the folder would
+        // never find the file fully folded: the last milliseconds of appends are folded here,
+        // with appends held off so that nothing lands between the check and the cut.
+        let len = a.file.metadata().map_err(io("reading"))?.len();
+        while self.offset < len && self.fold_batch()? {}
+        if self.offset != len {
+            return Ok(());
+        }
+        self.cut(&mut a)
+    }
+
+    /// A checkpoint syncs the audit file's WAL, so that a power loss cannot take back rows
+    /// folded long ago once their lines are gone from the journal.
+    fn checkpoint(&self) -> StoreResult<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(backend)
+    }
+
+    /// Empties the journal; the caller holds the append lock.
+    fn cut(&mut self, a: &mut Appender) -> StoreResult<()> {
+        a.file.set_len(0).map_err(io("emptying"))?;
+        a.len = 0;
+        self.offset = 0;
+        self.saved_upto = 0;
+        Ok(())
+    }
+
+    /// A complete line that does not parse is skipped, never silently: it is logged and the
+    /// journal is copied aside to `<journal>.corrupt-<unix seconds>` before it is emptied.
+    /// If the copy fails the line is not skipped: folding stops there and is retried.
+    fn save_corrupt(&mut self, line_end: u64, e: &serde_json::Error) -> StoreResult<()> {
+        tracing::error!(path = %self.path.display(), offset = line_end, error = %e, "audit journal: unreadable line skipped");
+        if line_end <= self.saved_upto {
+            return Ok(());
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let named = |suffix: String| {
+            let mut name = self.path.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        let mut copy = named(format!(".corrupt-{secs}"));
+        let mut n = 1;
+        while copy.exists() {
+            copy = named(format!(".corrupt-{secs}-{n}"));
+            n += 1;
+        }
+        self.saved_upto = std::fs::copy(&self.path, &copy).map_err(io("copying aside"))?;
+        tracing::error!(copy = %copy.display(), "audit journal copied aside");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use ogw_core::domain::TenantId;
+    use serde_json::json;
+
+    const BUSY: Duration = Duration::from_secs(5);
+
+    /// Folds only when asked (flush, drop), so tests see every step.
+    const ON_REQUEST: JournalConfig = JournalConfig {
+        fold_every: Duration::from_secs(3600),
+        truncate_over: u64::MAX,
+    };
+
+    /// `dir/t.db`, with its audit file and schema.
+    fn main_path(dir: &tempfile::TempDir) -> PathBuf {
+        let main = dir.path().join("t.db");
+        crate::audit_file::AuditFile::open(&main, BUSY).unwrap();
+        main
+    }
+
+    fn open(main: &Path, config: JournalConfig) -> AuditJournal {
+        AuditJournal::open(main, BUSY, config).unwrap().unwrap()
+    }
+
+    fn event(n: i64) -> AuditEvent {
+        AuditEvent {
+            id: 0,
+            tenant: TenantId::parse("acme").unwrap(),
+            at: chrono::DateTime::from_timestamp_millis(1_700_000_000_000 + n).unwrap(),
+            actor: format!("a{n}"),
+            action: "camara.sim_swap.check".into(),
+            target: "+34600000001".into(),
+            outcome: "ok".into(),
+            reason: String::new(),
+            detail: json!({"n": n, "tags": ["x"]}),
+        }
+    }
+
+    /// A journal line as `append` writes it.
+    fn line(seq: u64, n: i64) -> String {
+        let e = event(n);
+        let mut v = json!({
+            "seq": seq, "tenant": "acme", "at": ms(&e.at), "actor": e.actor, "action": e.action,
+            "target": e.target, "outcome": e.outcome, "reason": e.reason, "detail": e.detail,
+        })
+        .to_string();
+        v.push('\n');
+        v
+    }
+
+    fn audit_db(main: &Path) -> Connection {
+        Connection::open(crate::audit_file::path_for(main)).unwrap()
+    }
+
+    /// (id, actor, at, detail) of every row, by id.
+    fn rows(main: &Path) -> Vec<(i64, String, i64, String)> {
+        let conn = audit_db(main);
+        let mut stmt = conn
+            .prepare("SELECT id, actor, at, detail FROM audit_events ORDER BY id")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    fn actors(main: &Path) -> Vec<String> {
+        rows(main).into_iter().map(|r| r.1).collect()
+    }
+
+    fn folded_seq(main: &Path) -> i64 {
+        audit_db(main)
+            .query_row("SELECT folded_seq FROM audit_journal_state", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
+    fn journal_text(main: &Path) -> String {
+        std::fs::read_to_string(path_for(main)).unwrap()
+    }
+
+    fn seqs(text: &str) -> Vec<u64> {
+        text.lines()
+            .map(|l| serde_json::from_str::<Line>(l).unwrap().seq)
+            .collect()
+    }
+
+    #[test]
+    fn journal_sits_beside_the_audit_file() {
+        assert_eq!(
+            path_for(Path::new("/d/ogw.db")),
+            Path::new("/d/ogw-audit.journal")
+        );
+        assert_eq!(
+            path_for(Path::new("/d/ogw")),
+            Path::new("/d/ogw-audit.journal")
+        );
+    }
+
+    #[tokio::test]
+    async fn appended_events_are_folded_on_flush_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let j = open(&main, ON_REQUEST);
+        j.append(&[event(1), event(2)]).unwrap();
+        j.append(&[event(3)]).unwrap();
+        assert_eq!(seqs(&journal_text(&main)), [1, 2, 3]);
+        assert!(rows(&main).is_empty(), "nothing folded before the flush");
+        j.flush().await.unwrap();
+        let rows = rows(&main);
+        assert_eq!(
+            rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
+            ["a1", "a2", "a3"]
+        );
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(rows[0].2, ms(&event(1).at), "`at` as the table encodes it");
+        assert_eq!(rows[0].3, crate::rows::json(&event(1).detail).unwrap());
+        assert_eq!(folded_seq(&main), 3);
+        // Below the threshold, the folded journal stays as it is.
+        assert_eq!(seqs(&journal_text(&main)), [1, 2, 3]);
+    }
+
+    #[test]
+    fn concurrent_appends_are_all_folded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let j = Arc::new(open(&main, JournalConfig::default()));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let j = j.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        j.append(&[event(t * 1000 + i), event(t * 1000 + i)])
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        drop(j);
+        // Dropped: everything folded, one row per event, and the journal emptied.
+        assert_eq!(rows(&main).len(), 800);
+        assert_eq!(folded_seq(&main), 800);
+        assert_eq!(journal_text(&main), "");
+    }
+
+    #[test]
+    fn lines_are_numbered_in_file_order_under_contention() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let j = Arc::new(open(&main, ON_REQUEST));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let j = j.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        j.append(&[event(t * 1000 + i), event(t * 1000 + i)])
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(seqs(&journal_text(&main)), (1..=400).collect::<Vec<_>>());
+        j.crash();
+    }
+
+    #[test]
+    fn the_folder_folds_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let j = open(&main, JournalConfig::default());
+        j.append(&[event(1)]).unwrap();
+        let start = std::time::Instant::now();
+        while rows(&main).is_empty() {
+            assert!(start.elapsed() < Duration::from_secs(5), "never folded");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(actors(&main), ["a1"]);
+    }
+
+    #[tokio::test]
+    async fn a_crash_leaves_lines_that_the_next_open_folds_exactly_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let j = open(&main, ON_REQUEST);
+        j.append(&[event(1), event(2), event(3)]).unwrap();
+        j.flush().await.unwrap();
+        j.append(&[event(4), event(5)]).unwrap();
+        // Killed after folding 1–3 but before emptying the journal, with 4–5 unfolded.
+        j.crash();
+        drop(j);
+        assert_eq!(seqs(&journal_text(&main)), [1, 2, 3, 4, 5]);
+        assert_eq!(actors(&main), ["a1", "a2", "a3"]);
+
+        let j = open(&main, ON_REQUEST);
+        assert_eq!(actors(&main), ["a1", "a2", "a3", "a4", "a5"]);
+        assert_eq!(folded_seq(&main), 5);
+        assert_eq!(journal_text(&main), "", "emptied once folded");
+        j.append(&[event(6)]).unwrap();
+        assert_eq!(seqs(&journal_text(&main)), [6], "numbering goes on");
+        drop(j);
+        assert_eq!(actors(&main).len(), 6);
+    }
+
+    #[test]
+    fn lines_at_or_below_the_folded_seq_are_not_inserted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        // Lines 1–2 were folded, then the process died before emptying the journal.
+        let conn = audit_db(&main);
+        for n in [1, 2] {
+            conn.execute(
+                "INSERT INTO audit_events (tenant_id, at, actor, action, target, outcome, reason, detail) \
+                 VALUES ('acme', 0, ?1, 'x', '', 'ok', '', '{}')",
+                [format!("a{n}")],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO audit_journal_state (id, folded_seq) VALUES (1, 2)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        std::fs::write(
+            path_for(&main),
+            [line(1, 1), line(2, 2), line(3, 3)].concat(),
+        )
+        .unwrap();
+
+        let j = open(&main, ON_REQUEST);
+        assert_eq!(actors(&main), ["a1", "a2", "a3"]);
+        assert_eq!(folded_seq(&main), 3);
+        j.append(&[event(4)]).unwrap();
+        assert_eq!(seqs(&journal_text(&main)), [4]);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_and_a_corrupt_one_copied_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let torn = &line(4, 4)[..20];
+        let text = [line(1, 1), "not json\n".into(), line(3, 3), torn.into()].concat();
+        std::fs::write(path_for(&main), &text).unwrap();
+
+        let j = open(&main, ON_REQUEST);
+        assert_eq!(actors(&main), ["a1", "a3"]);
+        assert_eq!(folded_seq(&main), 3);
+        assert_eq!(journal_text(&main), "");
+        let copies: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("t-audit.journal.corrupt-"))
+            .collect();
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        let copy = std::fs::read_to_string(dir.path().join(&copies[0])).unwrap();
+        assert_eq!(copy, text, "the journal as it was");
+        // Numbering goes on after the last line folded.
+        j.append(&[event(5)]).unwrap();
+        assert_eq!(seqs(&journal_text(&main)), [4]);
+    }
+
+    #[test]
+    fn a_torn_line_alone_is_not_copied_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        std::fs::write(
+            path_for(&main),
+            [line(1, 1), line(2, 2)[..30].into()].concat(),
+        )
+        .unwrap();
+        let _j = open(&main, ON_REQUEST);
+        assert_eq!(actors(&main), ["a1"]);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("corrupt"))
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+
+    #[test]
+    fn one_process_owns_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let first = open(&main, ON_REQUEST);
+        first.append(&[event(1)]).unwrap();
+        assert!(AuditJournal::open(&main, BUSY, ON_REQUEST)
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            seqs(&journal_text(&main)),
+            [1],
+            "the refused opener left it alone"
+        );
+        drop(first);
+        assert!(AuditJournal::open(&main, BUSY, ON_REQUEST)
+            .unwrap()
+            .is_some());
+        assert_eq!(actors(&main), ["a1"]);
+    }
+
+    #[tokio::test]
+    async fn a_folded_journal_is_emptied_past_the_threshold() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let small = JournalConfig {
+            truncate_over: 1,
+            ..ON_REQUEST
+        };
+        let j = open(&main, small);
+        j.append(&[event(1), event(2)]).unwrap();
+        j.flush().await.unwrap();
+        assert_eq!(journal_text(&main), "");
+        // Appends go on at the start of the emptied file, numbering too.
+        j.append(&[event(3)]).unwrap();
+        assert_eq!(seqs(&journal_text(&main)), [3]);
+        j.flush().await.unwrap();
+        assert_eq!(journal_text(&main), "");
+        let rows = rows(&main);
+        assert_eq!(
+            rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
+            ["a1", "a2", "a3"]
+        );
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    /// Appends that never pause still let the folder empty the file.
+    #[test]
+    fn a_journal_under_steady_appends_is_still_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let j = open(
+            &main,
+            JournalConfig {
+                fold_every: Duration::from_millis(1),
+                truncate_over: 1,
+            },
+        );
+        let journal = path_for(&main);
+        let (mut appended, mut emptied, mut last_len) = (0, 0, 0);
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(300) {
+            j.append(&[event(appended)]).unwrap();
+            appended += 1;
+            let len = std::fs::metadata(&journal).unwrap().len();
+            if len < last_len {
+                emptied += 1;
+            }
+            last_len = len;
+        }
+        assert!(emptied > 0, "never emptied in {appended} appends");
+        drop(j);
+        let rows = rows(&main);
+        assert_eq!(rows.len() as i64, appended);
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0 && w[0].2 < w[1].2));
+    }
+
+    #[tokio::test]
+    async fn settle_and_drop_empty_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = main_path(&dir);
+        let j = open(&main, ON_REQUEST);
+        j.append(&[event(1)]).unwrap();
+        j.settle().await.unwrap();
+        assert_eq!(actors(&main), ["a1"]);
+        assert_eq!(journal_text(&main), "");
+        j.append(&[event(2)]).unwrap();
+        drop(j);
+        assert_eq!(actors(&main), ["a1", "a2"]);
+        assert_eq!(journal_text(&main), "");
+    }
+}
