@@ -6,4 +6,4 @@ mod routes;
 mod state;
 
 pub use routes::router;
-pub use state::AppState;
+pub use state::{AppState, SharedState};

@@ -138,14 +138,14 @@ impl App {
                 .await?,
         );
         let tokens = TokenService::new(keys, &settings.issuer, SubjectCodec::new(&secret));
-        let state = AppState {
+        let state = AppState::new(ogw_http::SharedState {
             store,
             tokens,
             clock,
             settings: Arc::new(settings),
             pepper,
             metrics: ogw_http::middleware::prometheus(),
-        };
+        });
         let radius = match &cfg.radius {
             Some(r) => {
                 Some(network::radius_listener(r, state.store.clone(), state.clock.clone()).await?)
