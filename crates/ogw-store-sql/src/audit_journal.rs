@@ -92,9 +92,6 @@ impl Default for JournalConfig {
     }
 }
 
-/// The folder thread's nice value (0 is normal, 19 the lowest priority).
-const FOLDER_NICE: i32 = 10;
-
 /// A line as written, after its `seq` (see [`AuditJournal::append`]).
 #[derive(Serialize)]
 struct Body<'a> {
@@ -339,12 +336,6 @@ struct Folder {
 
 impl Folder {
     fn run(mut self, rx: mpsc::Receiver<Msg>, every: Duration) {
-        // Folding is background work: on a busy machine the request threads go first (a fold
-        // of a few hundred rows used to hold a core for ~2 ms and show in the p99 latency).
-        let me = rustix::thread::gettid();
-        if let Err(e) = rustix::process::setpriority_process(Some(me), FOLDER_NICE) {
-            tracing::debug!(error = %e, "could not lower the audit folder's priority");
-        }
         loop {
             match rx.recv_timeout(every) {
                 Err(RecvTimeoutError::Timeout) => {

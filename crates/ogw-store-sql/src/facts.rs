@@ -74,13 +74,16 @@ impl<V: Clone> Table<V> {
 /// What the watcher last saw.
 struct Watch {
     conn: Connection,
-    every: Duration,
     data_version: i64,
-    checked: Instant,
 }
 
 pub(crate) struct Facts {
     generation: AtomicU64,
+    /// When the last `data_version` check started, in nanoseconds since `opened`: read
+    /// without a lock, so that the lookups of a call (four) do not queue on the watcher.
+    checked_ns: AtomicU64,
+    opened: Instant,
+    watch_every_ns: u64,
     watch: Mutex<Watch>,
     subscribers: Table<Option<Subscriber>>,
     sim_changes: Table<Option<Timestamp>>,
@@ -115,12 +118,10 @@ impl Facts {
         let data_version = data_version(&conn)?;
         Ok(Self {
             generation: AtomicU64::new(1),
-            watch: Mutex::new(Watch {
-                conn,
-                every: watch_every,
-                data_version,
-                checked: Instant::now(),
-            }),
+            checked_ns: AtomicU64::new(0),
+            opened: Instant::now(),
+            watch_every_ns: u64::try_from(watch_every.as_nanos()).unwrap_or(u64::MAX),
+            watch: Mutex::new(Watch { conn, data_version }),
             subscribers: Table::new(),
             sim_changes: Table::new(),
             consents: Table::new(),
@@ -136,20 +137,33 @@ impl Facts {
     /// The current generation, after noticing other processes' writes (at most every
     /// the watch interval).
     fn current(&self) -> StoreResult<u64> {
+        if !self.watch_due() {
+            return Ok(self.generation.load(Ordering::Acquire));
+        }
         let mut w = self
             .watch
             .lock()
             .map_err(|_| StoreError::Backend("SQLite watcher poisoned".into()))?;
-        let started = Instant::now();
-        if started.duration_since(w.checked) >= w.every {
+        // Another thread may have checked while this one waited for the lock.
+        if self.watch_due() {
+            let started = self.since_open();
             let v = data_version(&w.conn)?;
             if v != w.data_version {
                 w.data_version = v;
                 self.invalidate();
             }
-            w.checked = started;
+            self.checked_ns.store(started, Ordering::Release);
         }
         Ok(self.generation.load(Ordering::Acquire))
+    }
+
+    fn since_open(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn watch_due(&self) -> bool {
+        let last = self.checked_ns.load(Ordering::Acquire);
+        self.since_open().saturating_sub(last) >= self.watch_every_ns
     }
 
     fn cached<V: Clone>(

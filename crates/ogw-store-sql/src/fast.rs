@@ -27,6 +27,8 @@ pub(crate) trait FastRow: Sized {
 
 /// Enough connections that the runtime's workers rarely wait for one another.
 pub(crate) const READERS: usize = 4;
+/// Page cache per reader, in KiB as a negative `cache_size` wants it.
+const READER_CACHE_KIB: i64 = -32 * 1024;
 /// Statements kept prepared per connection (the hot set is a handful).
 const STATEMENT_CACHE: usize = 32;
 
@@ -51,6 +53,10 @@ impl FastReads {
                 conn.pragma_update(None, "query_only", true)
                     .map_err(backend)?;
                 conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                // Room for the interior levels of a 10M-line store's indexes and a good part
+                // of their leaves (SQLite's default is 2 MiB); pages are only taken as read.
+                conn.pragma_update(None, "cache_size", READER_CACHE_KIB)
+                    .map_err(backend)?;
                 Ok(Mutex::new(conn))
             })
             .collect::<StoreResult<Vec<_>>>()?;
