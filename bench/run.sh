@@ -16,7 +16,9 @@ OUT="${OUT:-bench/RESULTS.md}"
 OGW=127.0.0.1:9100 OGW_ES=127.0.0.1:9101 BASE=127.0.0.1:9200 PEER_JWT=127.0.0.1:9300 PEER_OPAQUE=127.0.0.1:9301
 TMP=$(mktemp -d)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+# Waits for the servers to stop before removing their data dirs (they fold the audit journal
+# on the way out).
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 
 need() { command -v "$1" >/dev/null 2>&1; }
