@@ -368,10 +368,7 @@ impl Folder {
     fn recover(&mut self) -> StoreResult<()> {
         if self.retired.exists() {
             self.read(self.retired.clone())?;
-            self.fold_to_end()?;
-            self.checkpoint()?;
-            std::fs::remove_file(&self.retired).map_err(io("deleting the retired journal"))?;
-            self.read(self.path.clone())?;
+            self.finish_retired()?;
         }
         self.fold_to_end()?;
         self.checkpoint()?;
@@ -383,6 +380,11 @@ impl Folder {
     /// Folds everything appended before the call, then empties the file if it is longer
     /// than `over`. Only a failure to fold is an error: emptying is retried at the next fold.
     fn fold_all(&mut self, over: u64) -> StoreResult<()> {
+        // A retired file an earlier failure left half folded holds older lines than the
+        // journal: it goes first, so that a flush also covers the journal's lines.
+        if self.reading == self.retired {
+            self.finish_retired()?;
+        }
         let target = self.reader.metadata().map_err(io("reading"))?.len();
         while self.offset < target && self.fold_batch()? {}
         if let Err(e) = self.empty_if_folded(over) {
@@ -484,15 +486,17 @@ impl Folder {
     /// Retires the journal once it is longer than `over` (see the module doc): appends move
     /// to a fresh file at once, the retired one is folded to its end and deleted.
     fn empty_if_folded(&mut self, over: u64) -> StoreResult<()> {
-        // Still folding a file retired earlier (a fold failed): finish that one first; retiring
-        // again now would replace it.
-        if self.reading != self.retired {
-            if self.offset <= over {
-                return Ok(());
-            }
-            self.retire()?;
+        if self.offset <= over {
+            return Ok(());
         }
-        // Nobody appends to the retired file any more: fold it to its end, outside the lock.
+        self.retire()?;
+        self.finish_retired()
+    }
+
+    /// Folds the retired file to its end (nobody appends to it any more, so no lock is held),
+    /// deletes it and goes back to reading the journal. On failure `reading` stays on the
+    /// retired file and the next fold starts here again.
+    fn finish_retired(&mut self) -> StoreResult<()> {
         self.fold_to_end()?;
         self.checkpoint()?;
         std::fs::remove_file(&self.retired).map_err(io("deleting the retired journal"))?;
