@@ -460,7 +460,6 @@ macro_rules! sql_store {
                     );
                     let r = exec(&self.pool, sql, tenant_args(t)).await.map(drop);
                     self.cache.invalidate();
-                    self.facts_changed();
                     r
                 }
 
@@ -488,7 +487,6 @@ macro_rules! sql_store {
                     let sql = "UPDATE tenants SET name = $2, status = $3 WHERE id = $1";
                     let r = exec(&self.pool, sql, tenant_args(t)).await;
                     self.cache.invalidate();
-                    self.facts_changed();
                     one_row(r?)
                 }
 
@@ -539,7 +537,6 @@ macro_rules! sql_store {
                     );
                     let r = exec(&self.pool, sql, application_args(a)?).await.map(drop);
                     self.cache.invalidate();
-                    self.facts_changed();
                     r
                 }
 
@@ -591,7 +588,6 @@ macro_rules! sql_store {
                                WHERE client_id = $1 AND tenant_id = $2";
                     let r = exec(&self.pool, sql, application_args(a)?).await;
                     self.cache.invalidate();
-                    self.facts_changed();
                     one_row(r?)
                 }
 
@@ -604,7 +600,6 @@ macro_rules! sql_store {
                     let args = args![tenant.as_str(), client_id.as_str()];
                     let r = exec(&self.pool, sql, args).await;
                     self.cache.invalidate();
-                    self.facts_changed();
                     one_row(r?)
                 }
             }
@@ -623,7 +618,6 @@ macro_rules! sql_store {
                     );
                     let r = exec(&self.pool, sql, capability_args(c)?).await.map(drop);
                     self.cache.invalidate();
-                    self.facts_changed();
                     r
                 }
 
@@ -671,7 +665,6 @@ macro_rules! sql_store {
                     let sql = "DELETE FROM capabilities WHERE tenant_id = $1 AND id = $2";
                     let r = exec(&self.pool, sql, args![tenant.as_str(), id.as_str()]).await;
                     self.cache.invalidate();
-                    self.facts_changed();
                     one_row(r?)
                 }
             }
@@ -1336,19 +1329,23 @@ macro_rules! sql_store {
                 /// Expired means `expires_at <= now`, matching the `expires_at > now` of the
                 /// consume statements.
                 async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
-                    let mut purged = 0;
-                    for sql in [
-                        "DELETE FROM auth_codes WHERE expires_at <= $1",
-                        "DELETE FROM ciba_requests WHERE expires_at <= $1",
-                        "DELETE FROM revoked_tokens WHERE expires_at <= $1",
-                        "DELETE FROM used_jtis WHERE expires_at <= $1",
-                        "DELETE FROM refresh_tokens WHERE expires_at <= $1",
-                    ] {
-                        let r = exec(&self.pool, sql, args![&now]).await;
-                        self.facts_changed();
-                        purged += r?;
+                    let purge = async {
+                        let mut purged = 0;
+                        for sql in [
+                            "DELETE FROM auth_codes WHERE expires_at <= $1",
+                            "DELETE FROM ciba_requests WHERE expires_at <= $1",
+                            "DELETE FROM revoked_tokens WHERE expires_at <= $1",
+                            "DELETE FROM used_jtis WHERE expires_at <= $1",
+                            "DELETE FROM refresh_tokens WHERE expires_at <= $1",
+                        ] {
+                            purged += exec(&self.pool, sql, args![&now]).await?;
+                        }
+                        Ok(purged)
                     }
-                    Ok(purged)
+                    .await;
+                    // Expired revocations are gone from `revoked_tokens`.
+                    self.facts_changed();
+                    purge
                 }
             }
 
