@@ -1,9 +1,11 @@
 //! Cross-cutting layers: request metrics and the CAMARA `x-correlator` header.
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -38,18 +40,49 @@ pub fn prometheus() -> PrometheusHandle {
 /// Counts requests and observes latency per route template (not raw path) and status.
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let res = next.run(req).await;
-    let status = res.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!(DURATION_METRIC, &labels).record(start.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let (requests, duration) = route_metrics(route, &method, res.status());
+    requests.increment(1);
+    duration.record(start.elapsed().as_secs_f64());
     res
+}
+
+/// The (counter, histogram) of one route, method and status.
+type RouteMetrics = (metrics::Counter, metrics::Histogram);
+
+thread_local! {
+    /// Handles already registered, per thread: building the labelled key and looking it up in
+    /// the global registry on every request cost three allocations and two hash lookups behind
+    /// shared locks. Bounded by routes × methods × statuses.
+    static ROUTE_METRICS: RefCell<HashMap<Box<str>, HashMap<(Method, u16), RouteMetrics>>> =
+        RefCell::new(HashMap::new());
+}
+
+fn route_metrics(route: &str, method: &Method, status: StatusCode) -> RouteMetrics {
+    let key = (method.clone(), status.as_u16());
+    ROUTE_METRICS.with(|cache| {
+        if let Some(known) = cache.borrow().get(route).and_then(|m| m.get(&key)) {
+            return known.clone();
+        }
+        let labels = [
+            ("method", method.as_str().to_owned()),
+            ("route", route.to_owned()),
+            ("status", key.1.to_string()),
+        ];
+        let handles = (
+            metrics::counter!("http_requests_total", &labels),
+            metrics::histogram!(DURATION_METRIC, &labels),
+        );
+        cache
+            .borrow_mut()
+            .entry(route.into())
+            .or_default()
+            .insert(key, handles.clone());
+        handles
+    })
 }
 
 /// CAMARA Design Guide §3: `x-correlator` must match `^[a-zA-Z0-9-_:;.\/<>{}]{0,256}$`,

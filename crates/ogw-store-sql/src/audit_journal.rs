@@ -28,8 +28,9 @@
 //! `<journal>.lock` (a file of its own, as the journal itself is replaced).
 //! Another process on the same data dir (a CLI command beside the server) writes its events
 //! straight into the audit file as before.
+use std::borrow::Cow;
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,12 +41,14 @@ use ogw_core::store::{AuditEvent, StoreError, StoreResult};
 use rusqlite::{Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
-use crate::fast::{backend, bind};
+use crate::fast::backend;
 use crate::rows::ms;
 
 /// Lines inserted per transaction: large enough to amortise the commit, small enough that a
 /// long backlog (recovery) does not hold the audit file's write lock for long.
 const FOLD_BATCH: usize = 4096;
+/// Journal bytes read at once (a batch of lines is parsed in place from them).
+const READ_CHUNK: u64 = 1 << 20;
 
 const INSERT: &str = concat!(
     "INSERT INTO audit_events (",
@@ -105,19 +108,26 @@ struct Body<'a> {
     detail: &'a serde_json::Value,
 }
 
-/// A line as read back.
+/// A line as read back, borrowed from the read buffer (a string with escapes is copied).
 #[derive(Deserialize)]
-struct Line {
+struct Line<'a> {
     seq: u64,
-    tenant: String,
+    #[serde(borrow)]
+    tenant: Cow<'a, str>,
     at: i64,
-    actor: String,
-    action: String,
-    target: String,
-    outcome: String,
-    reason: String,
+    #[serde(borrow)]
+    actor: Cow<'a, str>,
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    target: Cow<'a, str>,
+    #[serde(borrow)]
+    outcome: Cow<'a, str>,
+    #[serde(borrow)]
+    reason: Cow<'a, str>,
     /// Kept as written: it goes into the `detail` column as is.
-    detail: Box<serde_json::value::RawValue>,
+    #[serde(borrow)]
+    detail: &'a serde_json::value::RawValue,
 }
 
 /// The append side, behind the lock that orders lines and keeps truncation away from appends.
@@ -209,6 +219,7 @@ impl AuditJournal {
             folded_seq: u64::try_from(folded_seq).unwrap_or(0),
             saved_upto: 0,
             truncate_over: config.truncate_over,
+            chunk: Vec::new(),
         };
         folder.recover()?;
         lock(&shared)?.next_seq = folder.folded_seq + 1;
@@ -332,6 +343,8 @@ struct Folder {
     /// Journal bytes already copied aside because of a corrupt line.
     saved_upto: u64,
     truncate_over: u64,
+    /// The read buffer, kept between batches.
+    chunk: Vec<u8>,
 }
 
 impl Folder {
@@ -400,28 +413,51 @@ impl Folder {
         if len <= self.offset {
             return Ok(false);
         }
-        self.reader
-            .seek(SeekFrom::Start(self.offset))
-            .map_err(io("reading"))?;
-        // Each complete line's end offset and parse.
-        let mut read = Vec::new();
-        let mut input = BufReader::new((&self.reader).take(len - self.offset));
-        let mut end = self.offset;
-        let mut buf = Vec::new();
-        while read.len() < FOLD_BATCH {
-            buf.clear();
-            let n = input.read_until(b'\n', &mut buf).map_err(io("reading"))?;
-            // End of file, or a line still being written (at open: torn).
-            if n == 0 || buf.last() != Some(&b'\n') {
+        // The lines are parsed in place (borrowed), so the buffer is taken out of `self`
+        // while they live and put back afterwards to keep its allocation.
+        let mut chunk = std::mem::take(&mut self.chunk);
+        let folded = self.fold_chunk(&mut chunk, len);
+        chunk.clear();
+        self.chunk = chunk;
+        folded
+    }
+
+    fn fold_chunk(&mut self, chunk: &mut Vec<u8>, len: u64) -> StoreResult<bool> {
+        let avail = len - self.offset;
+        let mut want = avail.min(READ_CHUNK);
+        // A line longer than the chunk: read more until it ends or the file does.
+        loop {
+            chunk.clear();
+            self.reader
+                .seek(SeekFrom::Start(self.offset))
+                .map_err(io("reading"))?;
+            (&self.reader)
+                .take(want)
+                .read_to_end(chunk)
+                .map_err(io("reading"))?;
+            if want >= avail || memchr::memchr(b'\n', chunk).is_some() {
                 break;
             }
-            end += n as u64;
-            read.push((end, serde_json::from_slice::<Line>(&buf)));
+            want = want.saturating_mul(2).min(avail);
         }
-        drop(input);
-        if read.is_empty() {
+        // Each complete line's end offset and parse; what follows the last newline is a line
+        // still being written (at open: torn).
+        let mut read = Vec::new();
+        let mut start = 0;
+        while read.len() < FOLD_BATCH {
+            let Some(nl) = memchr::memchr(b'\n', &chunk[start..]) else {
+                break;
+            };
+            let line = &chunk[start..=start + nl];
+            start += nl + 1;
+            read.push((
+                self.offset + start as u64,
+                serde_json::from_slice::<Line>(line),
+            ));
+        }
+        let Some(&(end, _)) = read.last() else {
             return Ok(false);
-        }
+        };
         let mut lines = Vec::with_capacity(read.len());
         for (line_end, parsed) in read {
             match parsed {
@@ -432,15 +468,16 @@ impl Folder {
             }
         }
         if let Some(last) = lines.iter().map(|l| l.seq).max() {
-            self.insert(lines, last)?;
+            self.insert(&lines, last)?;
             self.folded_seq = last;
         }
         self.offset = end;
         Ok(true)
     }
 
-    /// Inserts `lines` and records `last` as folded, atomically.
-    fn insert(&mut self, lines: Vec<Line>, last: u64) -> StoreResult<()> {
+    /// Inserts `lines` and records `last` as folded, atomically. Bound by position, borrowed:
+    /// the statements' parameters are `$1`… in order.
+    fn insert(&mut self, lines: &[Line<'_>], last: u64) -> StoreResult<()> {
         let last = i64::try_from(last)
             .map_err(|_| StoreError::Backend("audit journal: seq out of range".into()))?;
         let tx = self
@@ -450,14 +487,21 @@ impl Folder {
         {
             let mut insert = tx.prepare_cached(INSERT).map_err(backend)?;
             for l in lines {
-                let detail = l.detail.get();
-                let args =
-                    args![l.tenant, l.at, l.actor, l.action, l.target, l.outcome, l.reason, detail];
-                bind(&mut insert, &args).map_err(backend)?;
+                // The order of `audit_cols!`.
+                insert.raw_bind_parameter(1, &*l.tenant).map_err(backend)?;
+                insert.raw_bind_parameter(2, l.at).map_err(backend)?;
+                insert.raw_bind_parameter(3, &*l.actor).map_err(backend)?;
+                insert.raw_bind_parameter(4, &*l.action).map_err(backend)?;
+                insert.raw_bind_parameter(5, &*l.target).map_err(backend)?;
+                insert.raw_bind_parameter(6, &*l.outcome).map_err(backend)?;
+                insert.raw_bind_parameter(7, &*l.reason).map_err(backend)?;
+                insert
+                    .raw_bind_parameter(8, l.detail.get())
+                    .map_err(backend)?;
                 insert.raw_execute().map_err(backend)?;
             }
             let mut save = tx.prepare_cached(SAVE_FOLDED).map_err(backend)?;
-            bind(&mut save, &[crate::rows::Val::from(last)]).map_err(backend)?;
+            save.raw_bind_parameter(1, last).map_err(backend)?;
             save.raw_execute().map_err(backend)?;
         }
         tx.commit().map_err(backend)

@@ -168,6 +168,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let jobs = tokio::spawn(background_jobs(self.state.clone()));
+        let upkeep = tokio::spawn(metrics_upkeep(self.state.metrics.clone()));
         // RADIUS stops when HTTP does (the sender is dropped below).
         let (radius_stop, mut radius_stopped) = tokio::sync::watch::channel(());
         let radius = self.radius.map(|l| {
@@ -188,7 +189,19 @@ impl App {
             let _ = r.await;
         }
         jobs.abort();
+        upkeep.abort();
         served.context("serving HTTP")
+    }
+}
+
+/// The Prometheus recorder keeps every latency sample until its histograms are drained:
+/// by a scrape of `/metrics`, or here (as the exporter's own `install()` would every 5 s),
+/// so that a node nobody scrapes does not grow without bound.
+async fn metrics_upkeep(metrics: metrics_exporter_prometheus::PrometheusHandle) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        metrics.run_upkeep();
     }
 }
 

@@ -1,17 +1,17 @@
 //! Consent Info 0.2.0 handler.
 use axum::response::Response;
-use axum::routing::post;
-use axum::Router;
+use axum::routing::{post, MethodRouter};
 use ogw_core::camara::consent_info::{self, RetrieveStatusRequestBody, RETRIEVE_STATUS};
 
 use super::{method_not_allowed, reply, Call, CamaraJson};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(
+/// The operations, by path under the API's base path.
+pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![(
         "/retrieve",
         post(retrieve_status).fallback(method_not_allowed),
-    )
+    )]
 }
 
 /// `POST /consent-info/v0.2/retrieve` (retrieveStatus).

@@ -21,7 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get, MethodRouter};
 use axum::{Json, Router};
 use ogw_core::camara::caller::{authenticate_dpop, DpopPresentation};
 use ogw_core::camara::{authenticate, ApiError, CallOutcome, Caller, Cx, Operation};
@@ -45,29 +45,45 @@ const CONSENT_INFO_SPEC: &str = include_str!("../../../openapi/consent-info-v0.2
 /// initial 0.x version, whose base path is `v0.2`).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .nest("/sim-swap/v2", api(sim_swap::routes(), SIM_SWAP_SPEC))
-        .nest(
+        .merge(api("/sim-swap/v2", sim_swap::routes(), SIM_SWAP_SPEC))
+        .merge(api(
             "/number-verification/v2",
-            api(number_verification::routes(), NUMBER_VERIFICATION_SPEC),
-        )
-        .nest(
+            number_verification::routes(),
+            NUMBER_VERIFICATION_SPEC,
+        ))
+        .merge(api(
             "/qos-profiles/v1",
-            api(qos_profiles::routes(), QOS_PROFILES_SPEC),
-        )
-        .nest(
+            qos_profiles::routes(),
+            QOS_PROFILES_SPEC,
+        ))
+        .merge(api(
             "/consent-info/v0.2",
-            api(consent_info::routes(), CONSENT_INFO_SPEC),
-        )
+            consent_info::routes(),
+            CONSENT_INFO_SPEC,
+        ))
 }
 
-fn api(operations: Router<AppState>, spec: &'static str) -> Router<AppState> {
+/// One API's routes at their full paths, not nested: a nested router rewrites the URI and
+/// routes a second time on every call (bench/PERF.md). Anything else under the base path is a
+/// CAMARA 404.
+fn api(
+    base: &str,
+    operations: Vec<(&'static str, MethodRouter<AppState>)>,
+    spec: &'static str,
+) -> Router<AppState> {
+    let spec_route =
+        get(move || async move { ([(header::CONTENT_TYPE, "application/yaml")], spec) })
+            .fallback(method_not_allowed);
+    let unknown = || any(not_found);
     operations
-        .route(
-            "/openapi.yaml",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/yaml")], spec) })
-                .fallback(method_not_allowed),
-        )
-        .fallback(not_found)
+        .into_iter()
+        .fold(Router::new(), |r, (path, op)| {
+            r.route(&format!("{base}{path}"), op)
+        })
+        .route(&format!("{base}/openapi.yaml"), spec_route)
+        .route(base, unknown())
+        .route(&format!("{base}/"), unknown())
+        .route(&format!("{base}/{{*rest}}"), unknown())
         .layer(from_fn(x_correlator))
 }
 

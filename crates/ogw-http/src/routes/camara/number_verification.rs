@@ -1,23 +1,24 @@
 //! Number Verification 2.1.0 handlers. Query parameters some SDKs append (`code`, `state`)
 //! are ignored: no handler reads the query.
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
+use axum::routing::{get, post, MethodRouter};
 use ogw_core::camara::number_verification::{self, NumberVerificationRequestBody, SHARE, VERIFY};
 
 use super::{method_not_allowed, reply, Call, CamaraJson};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
+/// The operations, by path under the API's base path.
+pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        (
             "/verify",
             post(phone_number_verify).fallback(method_not_allowed),
-        )
-        .route(
+        ),
+        (
             "/device-phone-number",
             get(phone_number_share).fallback(method_not_allowed),
-        )
+        ),
+    ]
 }
 
 /// `POST /number-verification/v2/verify` (phoneNumberVerify).

@@ -2,24 +2,25 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
+use axum::routing::{get, post, MethodRouter};
 use ogw_core::camara::qos_profiles::{self, QosProfileDeviceRequest, GET, RETRIEVE};
 use ogw_core::camara::ApiError;
 
 use super::{method_not_allowed, reply, Call, CamaraJson};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
+/// The operations, by path under the API's base path.
+pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        (
             "/retrieve-qos-profiles",
             post(retrieve_qos_profiles).fallback(method_not_allowed),
-        )
-        .route(
+        ),
+        (
             "/qos-profiles/{name}",
             get(get_qos_profile).fallback(method_not_allowed),
-        )
+        ),
+    ]
 }
 
 /// `POST /qos-profiles/v1/retrieve-qos-profiles` (retrieveQoSProfiles).

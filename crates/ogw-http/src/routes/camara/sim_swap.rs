@@ -1,7 +1,6 @@
 //! SIM Swap 2.1.0 handlers.
 use axum::response::Response;
-use axum::routing::post;
-use axum::Router;
+use axum::routing::{post, MethodRouter};
 use ogw_core::camara::sim_swap::{
     self, CreateCheckSimSwap, CreateSimSwapDate, CHECK, RETRIEVE_DATE,
 };
@@ -9,13 +8,15 @@ use ogw_core::camara::sim_swap::{
 use super::{method_not_allowed, reply, Call, CamaraJson};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/check", post(check_sim_swap).fallback(method_not_allowed))
-        .route(
+/// The operations, by path under the API's base path.
+pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/check", post(check_sim_swap).fallback(method_not_allowed)),
+        (
             "/retrieve-date",
             post(retrieve_sim_swap_date).fallback(method_not_allowed),
-        )
+        ),
+    ]
 }
 
 /// `POST /sim-swap/v2/check` (checkSimSwap).
