@@ -52,13 +52,14 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
 
 /// The (counter, histogram) of one route, method and status.
 type RouteMetrics = (metrics::Counter, metrics::Histogram);
+/// Route template → (method, status) → handles.
+type RouteMetricsCache = HashMap<Box<str>, HashMap<(Method, u16), RouteMetrics>>;
 
 thread_local! {
     /// Handles already registered, per thread: building the labelled key and looking it up in
     /// the global registry on every request cost three allocations and two hash lookups behind
     /// shared locks. Bounded by routes × methods × statuses.
-    static ROUTE_METRICS: RefCell<HashMap<Box<str>, HashMap<(Method, u16), RouteMetrics>>> =
-        RefCell::new(HashMap::new());
+    static ROUTE_METRICS: RefCell<RouteMetricsCache> = RefCell::new(HashMap::new());
 }
 
 fn route_metrics(route: &str, method: &Method, status: StatusCode) -> RouteMetrics {

@@ -13,7 +13,7 @@
 //! tokens does not go through here: the revoked-`jti` check stays a store read on every call.
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ogw_core::store::{Application, Capability, Tenant};
@@ -50,9 +50,9 @@ impl<K: Eq + Hash, V: Clone> Map<K, V> {
 }
 
 pub(crate) struct ReadCache {
-    apps: Map<String, Application>,
+    apps: Map<String, Arc<Application>>,
     tenants: Map<String, Tenant>,
-    catalogs: Map<String, Vec<Capability>>,
+    catalogs: Map<String, Arc<[Capability]>>,
     /// Bumped by every invalidation: a read that started before a write must not put its
     /// (possibly old) row into the cache after the write cleared it.
     epoch: std::sync::atomic::AtomicU64,
@@ -86,10 +86,10 @@ impl ReadCache {
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
-    pub(crate) fn app(&self, client_id: &str) -> Option<Application> {
+    pub(crate) fn app(&self, client_id: &str) -> Option<Arc<Application>> {
         self.apps.get(client_id)
     }
-    pub(crate) fn put_app(&self, t: Ticket, a: &Application) {
+    pub(crate) fn put_app(&self, t: Ticket, a: &Arc<Application>) {
         if self.current(&t) {
             self.apps.put(a.client_id.to_string(), a.clone(), t.at);
         }
@@ -102,12 +102,12 @@ impl ReadCache {
             self.tenants.put(v.id.to_string(), v.clone(), t.at);
         }
     }
-    pub(crate) fn catalog(&self, tenant: &str) -> Option<Vec<Capability>> {
+    pub(crate) fn catalog(&self, tenant: &str) -> Option<Arc<[Capability]>> {
         self.catalogs.get(tenant)
     }
-    pub(crate) fn put_catalog(&self, t: Ticket, tenant: &str, v: &[Capability]) {
+    pub(crate) fn put_catalog(&self, t: Ticket, tenant: &str, v: &Arc<[Capability]>) {
         if self.current(&t) {
-            self.catalogs.put(tenant.to_owned(), v.to_vec(), t.at);
+            self.catalogs.put(tenant.to_owned(), v.clone(), t.at);
         }
     }
 

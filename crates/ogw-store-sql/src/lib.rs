@@ -217,6 +217,8 @@ const AUDIT_INSERT: &str = concat!(
 macro_rules! sql_store {
     ($module:ident, $store:ident, $db:ty, $backend:literal, $migrator:ident) => {
         mod $module {
+            use std::sync::Arc;
+
             use async_trait::async_trait;
             use ogw_core::domain::*;
             use ogw_core::store::*;
@@ -543,7 +545,7 @@ macro_rules! sql_store {
                 async fn find_application(
                     &self,
                     client_id: &ClientId,
-                ) -> StoreResult<Option<Application>> {
+                ) -> StoreResult<Option<Arc<Application>>> {
                     let sql = concat!(
                         "SELECT ",
                         application_cols!(),
@@ -559,6 +561,7 @@ macro_rules! sql_store {
                         args![client_id.as_str()],
                     )
                     .await?)?;
+                    let a = a.map(Arc::new);
                     if let Some(a) = &a {
                         self.cache.put_app(ticket, a);
                     }
@@ -639,7 +642,7 @@ macro_rules! sql_store {
                 async fn list_capabilities(
                     &self,
                     tenant: &TenantId,
-                ) -> StoreResult<Vec<Capability>> {
+                ) -> StoreResult<Arc<[Capability]>> {
                     let sql = concat!(
                         "SELECT ",
                         capability_cols!(),
@@ -653,6 +656,7 @@ macro_rules! sql_store {
                     let c: Vec<Capability> = all(
                         rows::<CapabilityRow, _>(&self.pool, sql, args![tenant.as_str()]).await?,
                     )?;
+                    let c: Arc<[Capability]> = c.into();
                     self.cache.put_catalog(ticket, tenant.as_str(), &c);
                     Ok(c)
                 }

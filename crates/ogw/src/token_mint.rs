@@ -52,7 +52,7 @@ pub async fn mint(cfg: &Config, req: &MintRequest) -> anyhow::Result<String> {
         .find_application(&client)
         .await?
         .with_context(|| format!("no application {client}"))?;
-    let tenant = app.tenant;
+    let tenant = app.tenant.clone();
     let mut claims = AccessClaims {
         iss: tokens.issuer().to_owned(),
         sub: client.to_string(),

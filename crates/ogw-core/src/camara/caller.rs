@@ -62,10 +62,10 @@ enum TokenLine {
 /// An authenticated API consumer.
 #[derive(Debug)]
 pub struct Caller {
-    pub claims: AccessClaims,
+    pub claims: std::sync::Arc<AccessClaims>,
     pub tenant: TenantId,
     pub client_id: ClientId,
-    pub app: Application,
+    pub app: std::sync::Arc<Application>,
     line: TokenLine,
     /// Consent decisions taken during the call, appended with the call's own record
     /// ([`Caller::record`]) so that one API call costs one audit commit.
@@ -173,7 +173,7 @@ async fn authenticate_presented(
     let token = bearer.ok_or_else(|| ApiError::NoToken(message("no bearer access token")))?;
     let claims = cx
         .tokens
-        .verify_access(token, cx.now)
+        .verify_access_shared(token, cx.now)
         .map_err(|e| match e {
             TokenError::Expired => unauthenticated("the access token has expired"),
             _ => unauthenticated("the access token is not valid"),

@@ -136,8 +136,14 @@ impl ApplicationStore for MemStore {
         self.with(|i| i.apps.push(a.clone()));
         Ok(())
     }
-    async fn find_application(&self, c: &ClientId) -> StoreResult<Option<Application>> {
-        Ok(self.with(|i| i.apps.iter().find(|a| &a.client_id == c).cloned()))
+    async fn find_application(&self, c: &ClientId) -> StoreResult<Option<Arc<Application>>> {
+        Ok(self.with(|i| {
+            i.apps
+                .iter()
+                .find(|a| &a.client_id == c)
+                .cloned()
+                .map(Arc::new)
+        }))
     }
     async fn list_applications(&self, t: &TenantId) -> StoreResult<Vec<Application>> {
         Ok(self.with(|i| i.apps.iter().filter(|a| &a.tenant == t).cloned().collect()))
@@ -171,7 +177,7 @@ impl CapabilityStore for MemStore {
                 .cloned()
         }))
     }
-    async fn list_capabilities(&self, t: &TenantId) -> StoreResult<Vec<Capability>> {
+    async fn list_capabilities(&self, t: &TenantId) -> StoreResult<Arc<[Capability]>> {
         Ok(self.with(|i| i.caps.iter().filter(|c| &c.tenant == t).cloned().collect()))
     }
     async fn delete_capability(&self, _: &TenantId, _: &CapabilityId) -> StoreResult<()> {

@@ -229,7 +229,7 @@ async fn app_and_operator(deps: &Deps<'_>, p: &Pending) -> PageResult<(String, S
         .find_application(&p.client_id)
         .await?
         .filter(|a| a.tenant == p.tenant)
-        .map(|a| a.name)
+        .map(|a| a.name.clone())
         .unwrap_or_else(|| p.client_id.to_string());
     let operator = deps
         .store
@@ -465,7 +465,7 @@ pub async fn dashboard(
             .store
             .find_application(&c.client_id)
             .await?
-            .map(|a| a.name)
+            .map(|a| a.name.clone())
             .unwrap_or_else(|| c.client_id.to_string());
         let history = deps
             .store

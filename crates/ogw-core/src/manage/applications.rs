@@ -69,7 +69,7 @@ pub fn parse_client_id(id: &str) -> ManageResult<ClientId> {
 /// The application of this tenant, or 404 (an application of another tenant is not found).
 pub async fn load(cx: &Ctx<'_>, tenant: &TenantId, id: &ClientId) -> ManageResult<Application> {
     match cx.store.find_application(id).await? {
-        Some(a) if &a.tenant == tenant => Ok(a),
+        Some(a) if &a.tenant == tenant => Ok(std::sync::Arc::unwrap_or_clone(a)),
         _ => Err(ManageError::NotFound(format!(
             "application '{id}' not found"
         ))),

@@ -140,7 +140,7 @@ pub async fn list(
 ) -> ManageResult<Page<CapabilityView>> {
     cx.actor.authorize(scopes::CATALOG_READ, tenant)?;
     tenants::load(cx, tenant).await?;
-    let mut all = cx.store.list_capabilities(tenant).await?;
+    let mut all = cx.store.list_capabilities(tenant).await?.to_vec();
     all.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(paginate(all, |c| c.id.to_string(), page).map(|c| view(&c)))
 }

@@ -449,7 +449,7 @@ pub async fn resolve(
     {
         store.list_capabilities(tenant).await?
     } else {
-        Vec::new()
+        std::sync::Arc::default()
     };
     Ok(select(&views, purpose, client, scopes, &catalog))
 }

@@ -45,7 +45,7 @@ pub async fn active_client(
     if app.status != AppStatus::Active {
         return Ok(Err(Refusal::ApplicationDisabled));
     }
-    Ok(Ok((t, app)))
+    Ok(Ok((t, std::sync::Arc::unwrap_or_clone(app))))
 }
 
 /// Whether the tenant's catalog offers `api_name` (e.g. `sim-swap`) in a state other than

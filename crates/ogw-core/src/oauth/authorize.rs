@@ -220,7 +220,7 @@ async fn with_request_object(
 async fn client_and_redirect_uri(
     deps: &Deps<'_>,
     params: &Params,
-) -> OAuthResult<(Application, String)> {
+) -> OAuthResult<(std::sync::Arc<Application>, String)> {
     let raw = params.require("client_id")?;
     let id = ClientId::parse(raw).map_err(|_| OAuthError::invalid_request("invalid client_id"))?;
     let app = deps
@@ -239,7 +239,7 @@ async fn client_and_redirect_uri(
             "redirect_uri is not registered for this client",
         ));
     }
-    Ok((app.clone(), redirect_uri.to_owned()))
+    Ok((app, redirect_uri.to_owned()))
 }
 
 /// What the checks lead to.

@@ -187,7 +187,7 @@ fn form_decode(s: &str) -> Option<String> {
 /// An authenticated client; everything after this is scoped to `app.tenant`.
 #[derive(Debug, Clone)]
 pub struct AuthenticatedClient {
-    pub app: Application,
+    pub app: std::sync::Arc<Application>,
     /// None for a public client.
     pub method: Option<ClientAuthMethod>,
 }

@@ -113,8 +113,8 @@ pub struct TokenService {
 #[derive(Default)]
 struct VerifiedCache(std::sync::Mutex<std::collections::HashMap<Box<str>, Verified>>);
 
-/// A verified token's `kid` and claims.
-type Verified = (Box<str>, AccessClaims);
+/// A verified token's `kid` and claims, shared with the calls that present it.
+type Verified = (Arc<str>, Arc<AccessClaims>);
 
 const VERIFIED_CACHE_MAX: usize = 16_384;
 
@@ -122,7 +122,7 @@ impl VerifiedCache {
     fn get(&self, token: &str) -> Option<Verified> {
         self.0.lock().ok()?.get(token).cloned()
     }
-    fn put(&self, token: &str, kid: &str, claims: &AccessClaims, now: i64) {
+    fn put(&self, token: &str, kid: &str, claims: &Arc<AccessClaims>, now: i64) {
         if let Ok(mut m) = self.0.lock() {
             if m.len() >= VERIFIED_CACHE_MAX {
                 m.retain(|_, (_, c)| c.exp > now);
@@ -189,6 +189,16 @@ impl TokenService {
     /// Revocation and subscriber resolution are the caller's next steps.
     /// Tokens already verified are answered from a bounded cache (see `VerifiedCache`).
     pub fn verify_access(&self, token: &str, now: Timestamp) -> Result<AccessClaims, TokenError> {
+        self.verify_access_shared(token, now)
+            .map(Arc::unwrap_or_clone)
+    }
+
+    /// [`verify_access`](Self::verify_access) without copying the cached claims (the API path).
+    pub fn verify_access_shared(
+        &self,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Arc<AccessClaims>, TokenError> {
         if let Some((kid, claims)) = self.verified.get(token) {
             if self.keys.current().decoding.contains_key(&*kid) {
                 if claims.exp <= now.timestamp() {
@@ -224,8 +234,9 @@ impl TokenService {
         if data.claims.exp <= now.timestamp() {
             return Err(TokenError::Expired);
         }
-        self.verified.put(token, kid, &data.claims, now.timestamp());
-        Ok(data.claims)
+        let claims = Arc::new(data.claims);
+        self.verified.put(token, kid, &claims, now.timestamp());
+        Ok(claims)
     }
 
     /// The subscriber a 3-legged token was issued for.

@@ -7,6 +7,8 @@ mod network;
 pub use model::*;
 pub use network::*;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::domain::*;
@@ -45,7 +47,9 @@ pub trait ApplicationStore: Send + Sync {
     /// `Conflict` when the client id exists (client ids are unique across tenants).
     async fn create_application(&self, a: &Application) -> StoreResult<()>;
     /// Client ids are global; the record says which tenant owns it.
-    async fn find_application(&self, client_id: &ClientId) -> StoreResult<Option<Application>>;
+    /// Shared, not copied: the SQL store answers from its read cache on every call.
+    async fn find_application(&self, client_id: &ClientId)
+        -> StoreResult<Option<Arc<Application>>>;
     async fn list_applications(&self, tenant: &TenantId) -> StoreResult<Vec<Application>>;
     async fn update_application(&self, a: &Application) -> StoreResult<()>;
     async fn delete_application(&self, tenant: &TenantId, client_id: &ClientId) -> StoreResult<()>;
@@ -59,7 +63,8 @@ pub trait CapabilityStore: Send + Sync {
         tenant: &TenantId,
         id: &CapabilityId,
     ) -> StoreResult<Option<Capability>>;
-    async fn list_capabilities(&self, tenant: &TenantId) -> StoreResult<Vec<Capability>>;
+    /// The tenant's catalog by id, shared (see `find_application`).
+    async fn list_capabilities(&self, tenant: &TenantId) -> StoreResult<Arc<[Capability]>>;
     async fn delete_capability(&self, tenant: &TenantId, id: &CapabilityId) -> StoreResult<()>;
 }
 

@@ -174,7 +174,13 @@ async fn application_and_catalog_are_rechecked_at_call_time() {
     let t = token2(&app, "sim-swap:check qos-profiles:read");
     let client = ogw_core::domain::ClientId::parse(CLIENT).unwrap();
     // The application loses the SIM Swap scopes.
-    let mut a = store.find_application(&client).await.unwrap().unwrap();
+    let mut a = store
+        .find_application(&client)
+        .await
+        .unwrap()
+        .unwrap()
+        .as_ref()
+        .clone();
     a.allowed_scopes
         .retain(|s| !s.as_str().starts_with("sim-swap"));
     store.update_application(&a).await.unwrap();

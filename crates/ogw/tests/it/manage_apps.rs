@@ -13,6 +13,7 @@ async fn stored_hash(app: &TestApp, client_id: &str) -> Option<String> {
         .unwrap()
         .unwrap()
         .secret_hash
+        .clone()
 }
 
 #[tokio::test]

@@ -168,5 +168,9 @@ pub(crate) async fn catalog(
     deps: &Deps<'_>,
     client: &AuthenticatedClient,
 ) -> OAuthResult<Vec<Capability>> {
-    Ok(deps.store.list_capabilities(&client.app.tenant).await?)
+    Ok(deps
+        .store
+        .list_capabilities(&client.app.tenant)
+        .await?
+        .to_vec())
 }

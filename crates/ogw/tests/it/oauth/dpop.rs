@@ -355,7 +355,9 @@ async fn the_jwt_bearer_grant_also_needs_a_proof_when_required() {
         .find_application(&id)
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .as_ref()
+        .clone();
     a.dpop_bound_access_tokens = true;
     app.state.store.update_application(&a).await.unwrap();
     let assertion = || {
@@ -422,7 +424,9 @@ async fn applications_are_created_requiring_dpop() {
         .find_application(&ogw_core::domain::ClientId::parse("bound-app").unwrap())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .as_ref()
+        .clone();
     assert!(stored.dpop_bound_access_tokens);
     let form = [
         ("grant_type", "client_credentials".to_owned()),

@@ -17,7 +17,12 @@ async fn set_tenant_status(app: &TestApp, status: TenantStatus) {
 
 async fn disable_api(app: &TestApp, api: &str) {
     let store = &app.state.store;
-    for mut c in store.list_capabilities(&demo_tenant()).await.unwrap() {
+    for mut c in store
+        .list_capabilities(&demo_tenant())
+        .await
+        .unwrap()
+        .to_vec()
+    {
         if c.api_name == api {
             c.status = CapabilityStatus::Disabled;
             store.upsert_capability(&c).await.unwrap();
@@ -91,7 +96,9 @@ async fn a_disabled_application_gets_no_tokens() {
         .find_application(&ClientId::parse(demo::CLIENT_ID).unwrap())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .as_ref()
+        .clone();
     a.status = AppStatus::Disabled;
     store.update_application(&a).await.unwrap();
     let r = cc(&app, "sim-swap:check").await;

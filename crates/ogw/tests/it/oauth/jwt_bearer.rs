@@ -224,7 +224,9 @@ async fn scope_purpose_grant_and_client_rules() {
         .find_application(&ClientId::parse(demo::APP_ID).unwrap())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .as_ref()
+        .clone();
     a.grant_types.retain(|g| *g != GrantType::JwtBearer);
     store.update_application(&a).await.unwrap();
     let r = exchange(&app, &assertion(&app, |_| {}), &[]).await;

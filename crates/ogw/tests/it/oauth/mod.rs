@@ -190,7 +190,12 @@ pub async fn create_app(
             .await
             .unwrap();
         // The other tenant offers the same catalog as the demo one.
-        for mut c in store.list_capabilities(&demo_tenant()).await.unwrap() {
+        for mut c in store
+            .list_capabilities(&demo_tenant())
+            .await
+            .unwrap()
+            .to_vec()
+        {
             c.tenant = t.clone();
             store.upsert_capability(&c).await.unwrap();
         }
@@ -199,7 +204,9 @@ pub async fn create_app(
         .find_application(&ClientId::parse(demo::CLIENT_ID).unwrap())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .as_ref()
+        .clone();
     let mut a = Application {
         tenant: t,
         client_id: ClientId::parse(client_id).unwrap(),

@@ -79,7 +79,9 @@ async fn only_offline_access_on_code_and_ciba_gets_a_refresh_token() {
         .find_application(&ClientId::parse(demo::CLIENT_ID).unwrap())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .as_ref()
+        .clone();
     a.grant_types.retain(|g| *g != GrantType::RefreshToken);
     store.update_application(&a).await.unwrap();
     let c = code(&app, &[("scope", SCOPE_OFFLINE)]).await;
