@@ -2,6 +2,8 @@
 //! and is the API (capability) it calls switched on? Management tokens are checked here by
 //! the `/v1` extractor; the authorization server and the network APIs apply the same rules
 //! to theirs (a suspended tenant's or disabled application's tokens stop working at once).
+use std::sync::Arc;
+
 use crate::domain::{AppStatus, CapabilityStatus, ClientId, TenantId, TenantStatus};
 use crate::store::{Application, Capability, Store, StoreResult, Tenant};
 
@@ -30,7 +32,7 @@ pub async fn active_client(
     store: &dyn Store,
     tenant: &TenantId,
     client_id: &ClientId,
-) -> StoreResult<Result<(Tenant, Application), Refusal>> {
+) -> StoreResult<Result<(Tenant, Arc<Application>), Refusal>> {
     let app = match store.find_application(client_id).await? {
         Some(a) if &a.tenant == tenant => a,
         _ => return Ok(Err(Refusal::UnknownClient)),
@@ -45,7 +47,7 @@ pub async fn active_client(
     if app.status != AppStatus::Active {
         return Ok(Err(Refusal::ApplicationDisabled));
     }
-    Ok(Ok((t, std::sync::Arc::unwrap_or_clone(app))))
+    Ok(Ok((t, app)))
 }
 
 /// Whether the tenant's catalog offers `api_name` (e.g. `sim-swap`) in a state other than

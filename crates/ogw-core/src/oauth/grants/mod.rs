@@ -7,6 +7,8 @@ pub mod client_credentials;
 pub mod jwt_bearer;
 pub mod refresh_token;
 
+use std::sync::Arc;
+
 use super::client_auth::{authenticate, AuthenticatedClient, Credentials};
 use super::discovery::{assertion_audiences, paths};
 use super::dpop;
@@ -167,10 +169,6 @@ pub fn check_grant_allowed(client: &AuthenticatedClient, grant: GrantType) -> OA
 pub(crate) async fn catalog(
     deps: &Deps<'_>,
     client: &AuthenticatedClient,
-) -> OAuthResult<Vec<Capability>> {
-    Ok(deps
-        .store
-        .list_capabilities(&client.app.tenant)
-        .await?
-        .to_vec())
+) -> OAuthResult<Arc<[Capability]>> {
+    Ok(deps.store.list_capabilities(&client.app.tenant).await?)
 }
