@@ -89,7 +89,8 @@ impl AuditFile {
             .execute_batch(SCHEMA)
             .map_err(backend)?;
         Ok(Self {
-            reads: FastReads::open(&path, READERS, busy_timeout)?,
+            // No snapshots: the folder commits all the time and announces nothing.
+            reads: FastReads::open(&path, READERS, busy_timeout, None)?,
             main: main.to_owned(),
             path,
         })

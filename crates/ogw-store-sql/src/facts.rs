@@ -16,9 +16,16 @@
 //! Either way the whole cache is dropped at once (a generation number), which is cheap and
 //! cannot miss a dependent row. PostgreSQL (several nodes) has no such cache.
 //!
+//! The generation is the fast readers' [`Epoch`] too: the same announcement ends their
+//! snapshots.
+//!
 //! A read that started before an invalidation does not store its answer (it may be older
-//! than the write), and each map is bounded: when full, it starts over.
+//! than the write), and each map is bounded: when full, it starts over. A map is split in
+//! [`SHARDS`] locks, each sized for its share up front: one map that grew by doubling under
+//! its lock stalled every call for 50–250 ms while lines probed at random filled it (PERF.md).
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -27,33 +34,55 @@ use std::time::{Duration, Instant};
 use ogw_core::store::{Consent, StoreError, StoreResult, Subscriber, Timestamp};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::fast::backend;
+use crate::fast::{backend, Epoch};
 
 /// How stale another process's write may be seen at most.
 pub(crate) const WATCH_EVERY: Duration = Duration::from_millis(1);
 /// Entries per map before it starts over (lines probed at random must not grow memory).
 const CAPACITY: usize = 65_536;
+/// Locks per map.
+const SHARDS: usize = 16;
+const SHARD_CAPACITY: usize = CAPACITY / SHARDS;
 
 /// One kind of fact, valid for one generation.
 struct Table<V> {
-    inner: Mutex<(u64, HashMap<String, V>)>,
+    shards: Box<[Mutex<Shard<V>>]>,
+    hasher: RandomState,
+}
+
+struct Shard<V> {
+    generation: u64,
+    map: HashMap<String, V>,
 }
 
 impl<V: Clone> Table<V> {
     fn new() -> Self {
+        let shard = || {
+            Mutex::new(Shard {
+                generation: 0,
+                map: HashMap::with_capacity(SHARD_CAPACITY),
+            })
+        };
         Self {
-            inner: Mutex::new((0, HashMap::new())),
+            shards: (0..SHARDS).map(|_| shard()).collect(),
+            hasher: RandomState::new(),
         }
     }
 
+    fn shard(&self, key: &str) -> &Mutex<Shard<V>> {
+        // The low bits pick the shard; the map hashes with its own keys.
+        let h = self.hasher.hash_one(key) as usize;
+        &self.shards[h % SHARDS]
+    }
+
     fn get(&self, key: &str, generation: u64) -> Option<V> {
-        let mut m = self.inner.lock().ok()?;
-        if m.0 != generation {
-            m.1.clear();
-            m.0 = generation;
+        let mut s = self.shard(key).lock().ok()?;
+        if s.generation != generation {
+            s.map.clear();
+            s.generation = generation;
             return None;
         }
-        m.1.get(key).cloned()
+        s.map.get(key).cloned()
     }
 
     /// Stores `v` read in `generation`, unless the cache has moved on since (`now`).
@@ -61,12 +90,13 @@ impl<V: Clone> Table<V> {
         if generation != now {
             return;
         }
-        if let Ok(mut m) = self.inner.lock() {
-            if m.0 != generation || m.1.len() >= CAPACITY {
-                m.1.clear();
-                m.0 = generation;
+        if let Ok(mut s) = self.shard(&key).lock() {
+            // `clear` keeps the allocation: a full shard starts over without regrowing.
+            if s.generation != generation || s.map.len() >= SHARD_CAPACITY {
+                s.map.clear();
+                s.generation = generation;
             }
-            m.1.insert(key, v);
+            s.map.insert(key, v);
         }
     }
 }
@@ -78,7 +108,7 @@ struct Watch {
 }
 
 pub(crate) struct Facts {
-    generation: AtomicU64,
+    generation: Epoch,
     /// When the last `data_version` check started, in nanoseconds since `opened`: read
     /// without a lock, so that the lookups of a call (four) do not queue on the watcher.
     checked_ns: AtomicU64,
@@ -102,11 +132,13 @@ pub(crate) fn key(parts: &[&str]) -> String {
 }
 
 impl Facts {
-    /// Watches `path` for other processes' commits every `watch_every` ([`WATCH_EVERY`]).
+    /// Watches `path` for other processes' commits every `watch_every` ([`WATCH_EVERY`]);
+    /// `generation` is shared with the fast readers.
     pub(crate) fn open(
         path: &Path,
         busy_timeout: Duration,
         watch_every: Duration,
+        generation: Epoch,
     ) -> StoreResult<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -117,7 +149,7 @@ impl Facts {
             .map_err(backend)?;
         let data_version = data_version(&conn)?;
         Ok(Self {
-            generation: AtomicU64::new(1),
+            generation,
             checked_ns: AtomicU64::new(0),
             opened: Instant::now(),
             watch_every_ns: u64::try_from(watch_every.as_nanos()).unwrap_or(u64::MAX),
@@ -235,7 +267,8 @@ mod tests {
                 "PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);",
             )
             .unwrap();
-        let facts = Facts::open(&path, Duration::from_secs(1), watch_every).unwrap();
+        let facts =
+            Facts::open(&path, Duration::from_secs(1), watch_every, Epoch::default()).unwrap();
         (dir, writer, facts)
     }
 

@@ -95,11 +95,18 @@ async fn open_sqlite_with(
         .connect_with(opts)
         .await
         .map_err(db_err)?;
-    let fast = fast::FastReads::open(&path, fast::READERS, SQLITE_BUSY_TIMEOUT)?;
+    let epoch = fast::Epoch::default();
+    let fast = fast::FastReads::open(
+        &path,
+        fast::READERS,
+        SQLITE_BUSY_TIMEOUT,
+        Some(Arc::clone(&epoch)),
+    )?;
     let facts = Arc::new(facts::Facts::open(
         &path,
         SQLITE_BUSY_TIMEOUT,
         facts::WATCH_EVERY,
+        epoch,
     )?);
     let audit_file = audit_file::AuditFile::open(&path, SQLITE_BUSY_TIMEOUT)?;
     let audit = sqlite::AuditWriter::with_consumer(|rx| {
@@ -258,8 +265,9 @@ macro_rules! sql_store {
                     }
                 }
 
-                /// After a write to subscribers, SIM changes, consents or revoked tokens has
-                /// committed (or failed): the next read of those goes to the database.
+                /// After a write to subscribers, SIM changes, IP sessions, consents or revoked
+                /// tokens has committed (or failed): the next read of those goes to the
+                /// database, in a fresh snapshot (`fast`).
                 pub(crate) fn facts_changed(&self) {
                     if let Some(facts) = &self.facts {
                         facts.invalidate();
@@ -790,7 +798,9 @@ macro_rules! sql_store {
                          DO UPDATE SET ip = excluded.ip, msisdn = excluded.msisdn, \
                          last_seen_at = excluded.last_seen_at, ended_at = excluded.ended_at"
                     );
-                    exec(&self.pool, sql, session_args(s)).await.map(drop)
+                    let r = exec(&self.pool, sql, session_args(s)).await.map(drop);
+                    self.facts_changed();
+                    r
                 }
 
                 /// False when the session is unknown or already ended.
@@ -803,7 +813,9 @@ macro_rules! sql_store {
                     let sql = "UPDATE ip_sessions SET ended_at = $3 \
                                WHERE tenant_id = $1 AND session_id = $2 AND ended_at IS NULL";
                     let args = args![tenant.as_str(), session_id, &at];
-                    Ok(exec(&self.pool, sql, args).await? > 0)
+                    let r = exec(&self.pool, sql, args).await;
+                    self.facts_changed();
+                    Ok(r? > 0)
                 }
 
                 async fn find_active_session(
