@@ -169,13 +169,19 @@ target "ogw /token RS256 ÷ oidc-provider JWT (c=16)" "$(ratio "${RPS[tok_ogw_16
 target "ogw /token RS256 ÷ 2-core RSA-2048 sign limit (c=16)" "$(ratio "${RPS[tok_ogw_16]}" "$(awk -v s="$RSA_SIGN" 'BEGIN{print 2*s}')")" ">=" 0.6
 target "ogw /token ES256 ÷ oidc-provider JWT (c=16)" "$(ratio "${RPS[tok_es_16]}" "${RPS[tok_jwt_16]}")" ">=" 5
 target "ogw /token ES256 ÷ oidc-provider opaque (c=16)" "$(ratio "${RPS[tok_es_16]}" "${RPS[tok_opq_16]}")" ">=" 2.5
-target "SIM swap ogw ÷ bare axum, req/s (c=16)" "$(ratio "${RPS[swap_ogw_16]}" "${RPS[swap_base_16]}")" ">=" 0.5
-target "SIM swap ogw ÷ bare axum, p99 (c=16)" "$(ratio "${P99[swap_ogw_16]}" "${P99[swap_base_16]}")" "<=" 2
+# Against the ceiling: every c=16 run of each in this run (the first row and the ABBA pair),
+# as one 8 s p99 moves ±30 % from run to run on this VM.
+of3() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.6g", (a + 2*b)/3}'; }
+target "SIM swap ogw ÷ bare axum, req/s (c=16, mean of 3 runs each)" "$(ratio "$(of3 "${RPS[swap_ogw_16]}" "${RPS[swap_pair_16]}")" "$(of3 "${RPS[swap_base_16]}" "${RPS[swap_base_pair_16]}")")" ">=" 0.5
+target "SIM swap ogw ÷ bare axum, p99 (c=16, mean of 3 runs each)" "$(ratio "$(of3 "${P99[swap_ogw_16]}" "${P99[swap_pair_16]}")" "$(of3 "${P99[swap_base_16]}" "${P99[swap_base_pair_16]}")")" "<=" 2
 target "SIM swap ogw c=64 ÷ c=16, req/s (ABBA pair)" "$(ratio "${RPS[swap_ogw_64]}" "${RPS[swap_pair_16]}")" ">=" 1
 target "SIM swap, imported line ÷ demo line, req/s (c=16, $SUBSCRIBERS subscribers)" "$(ratio "${RPS[swap_big_16]}" "${RPS[swap_ogw_16]}")" ">=" 0.9
 if [ "$LARGE_SUBSCRIBERS" -gt "$SUBSCRIBERS" ]; then
   target "SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store (c=16)" "$(ratio "${RPS[swap_large_16]}" "${RPS[swap_big_16]}")" ">=" 0.9
   target "SIM swap p99, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store (c=16)" "$(ratio "${P99[swap_large_16]}" "${P99[swap_big_16]}")" "<=" 1.5
+  # Lines asked at random: among 10k the facts soon hold them all, among 10M nearly every call
+  # reads SQLite; the tail must not grow with the store (req/s are the miss path's, see PERF.md).
+  target "SIM swap p99, random line: $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers (c=16)" "$(ratio "${P99[swap_rand2_16]}" "${P99[swap_rand_16]}")" "<=" 1.5
 fi
 
 {

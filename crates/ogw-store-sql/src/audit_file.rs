@@ -89,8 +89,7 @@ impl AuditFile {
             .execute_batch(SCHEMA)
             .map_err(backend)?;
         Ok(Self {
-            // No snapshots: the folder commits all the time and announces nothing.
-            reads: FastReads::open(&path, READERS, busy_timeout, None)?,
+            reads: FastReads::open(&path, READERS, busy_timeout)?,
             main: main.to_owned(),
             path,
         })

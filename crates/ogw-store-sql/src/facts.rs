@@ -16,9 +16,6 @@
 //! Either way the whole cache is dropped at once (a generation number), which is cheap and
 //! cannot miss a dependent row. PostgreSQL (several nodes) has no such cache.
 //!
-//! The generation is the fast readers' [`Epoch`] too: the same announcement ends their
-//! snapshots.
-//!
 //! A read that started before an invalidation does not store its answer (it may be older
 //! than the write), and each map is bounded: when full, it starts over. A map is split in
 //! [`SHARDS`] locks: one map that grew by doubling under its lock stalled every call for
@@ -36,7 +33,7 @@ use std::time::{Duration, Instant};
 use ogw_core::store::{Consent, StoreError, StoreResult, Subscriber, Timestamp};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::fast::{backend, Epoch};
+use crate::fast::backend;
 
 /// How stale another process's write may be seen at most.
 pub(crate) const WATCH_EVERY: Duration = Duration::from_millis(1);
@@ -110,7 +107,7 @@ struct Watch {
 }
 
 pub(crate) struct Facts {
-    generation: Epoch,
+    generation: AtomicU64,
     /// When the last `data_version` check started, in nanoseconds since `opened`: read
     /// without a lock, so that the lookups of a call (four) do not queue on the watcher.
     checked_ns: AtomicU64,
@@ -134,13 +131,11 @@ pub(crate) fn key(parts: &[&str]) -> String {
 }
 
 impl Facts {
-    /// Watches `path` for other processes' commits every `watch_every` ([`WATCH_EVERY`]);
-    /// `generation` is shared with the fast readers.
+    /// Watches `path` for other processes' commits every `watch_every` ([`WATCH_EVERY`]).
     pub(crate) fn open(
         path: &Path,
         busy_timeout: Duration,
         watch_every: Duration,
-        generation: Epoch,
     ) -> StoreResult<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -151,7 +146,7 @@ impl Facts {
             .map_err(backend)?;
         let data_version = data_version(&conn)?;
         Ok(Self {
-            generation,
+            generation: AtomicU64::new(1),
             checked_ns: AtomicU64::new(0),
             opened: Instant::now(),
             watch_every_ns: u64::try_from(watch_every.as_nanos()).unwrap_or(u64::MAX),
@@ -269,8 +264,7 @@ mod tests {
                 "PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);",
             )
             .unwrap();
-        let facts =
-            Facts::open(&path, Duration::from_secs(1), watch_every, Epoch::default()).unwrap();
+        let facts = Facts::open(&path, Duration::from_secs(1), watch_every).unwrap();
         (dir, writer, facts)
     }
 
@@ -316,6 +310,25 @@ mod tests {
         assert!(!v);
         // Nothing was cached: the next lookup reads again.
         assert!(facts.revoked(k(), || Ok(true)).unwrap());
+    }
+
+    #[test]
+    fn lines_probed_at_random_do_not_grow_the_maps_past_their_bound() {
+        let table = Table::<bool>::new();
+        for i in 0..2 * CAPACITY {
+            table.put(format!("line-{i}"), true, 1, 1);
+        }
+        let held: usize = table
+            .shards
+            .iter()
+            .map(|s| s.lock().unwrap().map.len())
+            .sum();
+        assert!(held <= CAPACITY, "{held} entries held");
+        // The latest answer is still there: a full shard starts over before it inserts.
+        assert_eq!(
+            table.get(&format!("line-{}", 2 * CAPACITY - 1), 1),
+            Some(true)
+        );
     }
 
     #[test]

@@ -95,18 +95,11 @@ async fn open_sqlite_with(
         .connect_with(opts)
         .await
         .map_err(db_err)?;
-    let epoch = fast::Epoch::default();
-    let fast = fast::FastReads::open(
-        &path,
-        fast::READERS,
-        SQLITE_BUSY_TIMEOUT,
-        Some(Arc::clone(&epoch)),
-    )?;
+    let fast = fast::FastReads::open(&path, fast::READERS, SQLITE_BUSY_TIMEOUT)?;
     let facts = Arc::new(facts::Facts::open(
         &path,
         SQLITE_BUSY_TIMEOUT,
         facts::WATCH_EVERY,
-        epoch,
     )?);
     let audit_file = audit_file::AuditFile::open(&path, SQLITE_BUSY_TIMEOUT)?;
     let audit = sqlite::AuditWriter::with_consumer(|rx| {
@@ -265,9 +258,8 @@ macro_rules! sql_store {
                     }
                 }
 
-                /// After a write to subscribers, SIM changes, IP sessions, consents or revoked
-                /// tokens has committed (or failed): the next read of those goes to the
-                /// database, in a fresh snapshot (`fast`).
+                /// After a write to subscribers, SIM changes, consents or revoked tokens has
+                /// committed (or failed): the next read of those goes to the database.
                 pub(crate) fn facts_changed(&self) {
                     if let Some(facts) = &self.facts {
                         facts.invalidate();
@@ -798,9 +790,7 @@ macro_rules! sql_store {
                          DO UPDATE SET ip = excluded.ip, msisdn = excluded.msisdn, \
                          last_seen_at = excluded.last_seen_at, ended_at = excluded.ended_at"
                     );
-                    let r = exec(&self.pool, sql, session_args(s)).await.map(drop);
-                    self.facts_changed();
-                    r
+                    exec(&self.pool, sql, session_args(s)).await.map(drop)
                 }
 
                 /// False when the session is unknown or already ended.
@@ -813,9 +803,7 @@ macro_rules! sql_store {
                     let sql = "UPDATE ip_sessions SET ended_at = $3 \
                                WHERE tenant_id = $1 AND session_id = $2 AND ended_at IS NULL";
                     let args = args![tenant.as_str(), session_id, &at];
-                    let r = exec(&self.pool, sql, args).await;
-                    self.facts_changed();
-                    Ok(r? > 0)
+                    Ok(exec(&self.pool, sql, args).await? > 0)
                 }
 
                 async fn find_active_session(
