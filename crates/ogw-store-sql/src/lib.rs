@@ -1530,6 +1530,44 @@ mod tests {
         assert!(s.is_jti_revoked(&tenant, "j1").await.unwrap());
     }
 
+    /// The request path's readers must not pin the WAL: with reads and writes interleaved
+    /// without pause, the log still restarts instead of growing (a reader that kept its read
+    /// transaction between calls once grew it to 591 MB in a minute, bench/PERF.md).
+    #[tokio::test]
+    async fn interleaved_fast_reads_and_writes_keep_the_wal_bounded() {
+        use ogw_core::store::{GrantStore, SubscriberStore};
+        let dir = tempfile::tempdir().unwrap();
+        let s = sqlite_store(&dir).await;
+        s.migrate().await.unwrap();
+        let tenant = ogw_core::domain::TenantId::parse("t1").unwrap();
+        sqlx::query(
+            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t1', 'T', 'active', 0)",
+        )
+        .execute(&s.pool)
+        .await
+        .unwrap();
+        let exp = chrono::DateTime::from_timestamp(4_000_000_000, 0).unwrap();
+        let since = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        let ip: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        for i in 0..4000 {
+            s.revoke_jti(&tenant, &format!("jti-{i:05}"), exp)
+                .await
+                .unwrap();
+            // Not cached in memory: each is a read on the synchronous readers.
+            assert!(s
+                .find_active_session(&tenant, ip, since)
+                .await
+                .unwrap()
+                .is_none());
+        }
+        let wal = std::fs::metadata(dir.path().join("t.db-wal"))
+            .unwrap()
+            .len();
+        // ~1,000 pages between checkpoints (SQLite's default), 4 KiB each, plus slack;
+        // 4,000 unrestarted commits would be ~30 MB.
+        assert!(wal < 8 << 20, "WAL at {wal} bytes");
+    }
+
     /// The shared SQL relies on SQLite reading `$N` as "argument N": out of order and reused.
     #[tokio::test]
     async fn sqlite_binds_dollar_placeholders_by_number() {
