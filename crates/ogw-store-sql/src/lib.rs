@@ -1496,6 +1496,21 @@ mod tests {
             .unwrap()
     }
 
+    /// A migrated store holding tenant `t1`.
+    async fn store_with_tenant(
+        dir: &tempfile::TempDir,
+    ) -> (sqlite::SqliteStore, ogw_core::domain::TenantId) {
+        let s = sqlite_store(dir).await;
+        s.migrate().await.unwrap();
+        sqlx::query(
+            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t1', 'T', 'active', 0)",
+        )
+        .execute(&s.pool)
+        .await
+        .unwrap();
+        (s, ogw_core::domain::TenantId::parse("t1").unwrap())
+    }
+
     /// The synchronous readers bind `$N` by number too, so the shared SQL means the same.
     #[tokio::test]
     async fn fast_reads_bind_dollar_placeholders_by_number() {
@@ -1515,15 +1530,7 @@ mod tests {
     async fn fast_reads_see_pool_writes_at_once() {
         use ogw_core::store::GrantStore;
         let dir = tempfile::tempdir().unwrap();
-        let s = sqlite_store(&dir).await;
-        s.migrate().await.unwrap();
-        let tenant = ogw_core::domain::TenantId::parse("t1").unwrap();
-        sqlx::query(
-            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t1', 'T', 'active', 0)",
-        )
-        .execute(&s.pool)
-        .await
-        .unwrap();
+        let (s, tenant) = store_with_tenant(&dir).await;
         assert!(!s.is_jti_revoked(&tenant, "j1").await.unwrap());
         let exp = chrono::DateTime::from_timestamp(4_000_000_000, 0).unwrap();
         s.revoke_jti(&tenant, "j1", exp).await.unwrap();
@@ -1537,15 +1544,7 @@ mod tests {
     async fn interleaved_fast_reads_and_writes_keep_the_wal_bounded() {
         use ogw_core::store::{GrantStore, SubscriberStore};
         let dir = tempfile::tempdir().unwrap();
-        let s = sqlite_store(&dir).await;
-        s.migrate().await.unwrap();
-        let tenant = ogw_core::domain::TenantId::parse("t1").unwrap();
-        sqlx::query(
-            "INSERT INTO tenants (id, name, status, created_at) VALUES ('t1', 'T', 'active', 0)",
-        )
-        .execute(&s.pool)
-        .await
-        .unwrap();
+        let (s, tenant) = store_with_tenant(&dir).await;
         let exp = chrono::DateTime::from_timestamp(4_000_000_000, 0).unwrap();
         let since = chrono::DateTime::from_timestamp(0, 0).unwrap();
         let ip: std::net::IpAddr = "10.0.0.1".parse().unwrap();
