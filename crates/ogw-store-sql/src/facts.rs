@@ -74,6 +74,12 @@ impl<V: Clone> Table<V> {
         &self.shards[h % SHARDS]
     }
 
+    fn contains(&self, key: &str, generation: u64) -> bool {
+        self.shard(key)
+            .lock()
+            .is_ok_and(|s| s.generation == generation && s.map.contains_key(key))
+    }
+
     fn get(&self, key: &str, generation: u64) -> Option<V> {
         let mut s = self.shard(key).lock().ok()?;
         if s.generation != generation {
@@ -209,6 +215,40 @@ impl Facts {
         let now = self.generation.load(Ordering::Acquire);
         table.put(key, v.clone(), generation, now);
         Ok(v)
+    }
+
+    /// The generation to read in (after noticing other processes' writes), for a caller that
+    /// looks up and stores facts itself (`prefetch`).
+    pub(crate) fn generation(&self) -> StoreResult<u64> {
+        self.current()
+    }
+
+    pub(crate) fn has_subscriber(&self, key: &str, generation: u64) -> bool {
+        self.subscribers.contains(key, generation)
+    }
+
+    pub(crate) fn has_sim_change(&self, key: &str, generation: u64) -> bool {
+        self.sim_changes.contains(key, generation)
+    }
+
+    pub(crate) fn has_consent(&self, key: &str, generation: u64) -> bool {
+        self.consents.contains(key, generation)
+    }
+
+    /// Keeps an answer read in `generation`, unless a write has been announced since.
+    pub(crate) fn keep_subscriber(&self, key: String, v: Option<Subscriber>, generation: u64) {
+        let now = self.generation.load(Ordering::Acquire);
+        self.subscribers.put(key, v, generation, now);
+    }
+
+    pub(crate) fn keep_sim_change(&self, key: String, v: Option<Timestamp>, generation: u64) {
+        let now = self.generation.load(Ordering::Acquire);
+        self.sim_changes.put(key, v, generation, now);
+    }
+
+    pub(crate) fn keep_consent(&self, key: String, v: Option<Consent>, generation: u64) {
+        let now = self.generation.load(Ordering::Acquire);
+        self.consents.put(key, v, generation, now);
     }
 
     pub(crate) fn subscriber(

@@ -82,11 +82,24 @@ impl FastReads {
 
     /// The first row, if any.
     pub(crate) fn row<R: FastRow>(&self, sql: &str, args: Vec<Val>) -> StoreResult<Option<R>> {
+        self.with(|conn| Snapshot(conn).row(sql, &args))
+    }
+
+    /// Runs `f`'s reads in one read transaction: one snapshot, and SQLite's shared-memory
+    /// locks taken once instead of at every statement (see `prefetch`). The transaction ends
+    /// before this returns, so no snapshot outlives the call (a reader that keeps one keeps
+    /// the WAL from restarting: bench/PERF.md, round 5).
+    pub(crate) fn in_one_snapshot<T>(
+        &self,
+        f: impl FnOnce(&Snapshot<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<T> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(sql)?;
-            bind(&mut stmt, &args)?;
-            let mut rows = stmt.raw_query();
-            rows.next()?.map(R::read).transpose()
+            conn.execute_batch("BEGIN")?;
+            let out = f(&Snapshot(conn));
+            // Read-only: ending it either way only releases the snapshot.
+            let end = conn.execute_batch("COMMIT");
+            let out = out?;
+            end.map(|()| out)
         })
     }
 
@@ -106,15 +119,31 @@ impl FastReads {
 
     /// The first column of the single row an aggregate returns.
     pub(crate) fn scalar_one<T: FromSql>(&self, sql: &str, args: Vec<Val>) -> StoreResult<T> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare_cached(sql)?;
-            bind(&mut stmt, &args)?;
-            let mut rows = stmt.raw_query();
-            match rows.next()? {
-                Some(row) => row.get(0),
-                None => Err(rusqlite::Error::QueryReturnedNoRows),
-            }
-        })
+        self.with(|conn| Snapshot(conn).scalar_one(sql, &args))
+    }
+}
+
+/// A reader's connection inside [`FastReads::in_one_snapshot`] (or one statement of it).
+pub(crate) struct Snapshot<'c>(&'c Connection);
+
+impl Snapshot<'_> {
+    /// The first row, if any.
+    pub(crate) fn row<R: FastRow>(&self, sql: &str, args: &[Val]) -> rusqlite::Result<Option<R>> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        bind(&mut stmt, args)?;
+        let mut rows = stmt.raw_query();
+        rows.next()?.map(R::read).transpose()
+    }
+
+    /// The first column of the single row an aggregate returns.
+    pub(crate) fn scalar_one<T: FromSql>(&self, sql: &str, args: &[Val]) -> rusqlite::Result<T> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        bind(&mut stmt, args)?;
+        let mut rows = stmt.raw_query();
+        match rows.next()? {
+            Some(row) => row.get(0),
+            None => Err(rusqlite::Error::QueryReturnedNoRows),
+        }
     }
 }
 

@@ -18,6 +18,7 @@ mod rows;
 #[macro_use]
 mod network;
 mod audit_journal;
+mod prefetch;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -695,15 +696,10 @@ macro_rules! sql_store {
                     tenant: &TenantId,
                     msisdn: &PhoneNumber,
                 ) -> StoreResult<Option<Subscriber>> {
-                    let sql = concat!(
-                        "SELECT ",
-                        subscriber_cols!(),
-                        " FROM subscribers \
-                         WHERE tenant_id = $1 AND msisdn = $2"
-                    );
+                    let sql = crate::prefetch::SUBSCRIBER_BY_MSISDN;
                     let args = args![tenant.as_str(), msisdn.as_str()];
                     if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
-                        let key = crate::facts::key(&[tenant.as_str(), msisdn.as_str()]);
+                        let key = crate::prefetch::line_key(tenant, msisdn);
                         return facts.subscriber(key, || opt(fast.row::<SubscriberRow>(sql, args)?));
                     }
                     opt(row::<SubscriberRow, _>(&self.pool, sql, args).await?)
@@ -768,16 +764,30 @@ macro_rules! sql_store {
                     tenant: &TenantId,
                     msisdn: &PhoneNumber,
                 ) -> StoreResult<Option<Timestamp>> {
-                    let sql = "SELECT MAX(changed_at) FROM sim_changes \
-                               WHERE tenant_id = $1 AND msisdn = $2";
+                    let sql = crate::prefetch::LATEST_SIM_CHANGE;
                     let args = args![tenant.as_str(), msisdn.as_str()];
                     if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
-                        let key = crate::facts::key(&[tenant.as_str(), msisdn.as_str()]);
+                        let key = crate::prefetch::line_key(tenant, msisdn);
                         return facts.latest_sim_change(key, || {
                             opt_ts(fast.scalar_one::<Option<i64>>(sql, args)?)
                         });
                     }
                     opt_ts(scalar_one::<Option<i64>, _>(&self.pool, sql, args).await?)
+                }
+
+                async fn prefetch_line(
+                    &self,
+                    tenant: &TenantId,
+                    msisdn: &PhoneNumber,
+                    client_id: &ClientId,
+                    purposes: &[Purpose],
+                ) -> StoreResult<()> {
+                    match (&self.facts, &self.fast) {
+                        (Some(facts), Some(fast)) => {
+                            crate::prefetch::line(facts, fast, tenant, msisdn, client_id, purposes)
+                        }
+                        _ => Ok(()),
+                    }
                 }
 
                 /// Keeps the original `started_at` of a known session.
@@ -980,12 +990,7 @@ macro_rules! sql_store {
                     client_id: &ClientId,
                     purpose: &Purpose,
                 ) -> StoreResult<Option<Consent>> {
-                    let sql = concat!(
-                        "SELECT ",
-                        consent_cols!(),
-                        " FROM consents WHERE tenant_id = $1 \
-                         AND msisdn = $2 AND client_id = $3 AND purpose = $4"
-                    );
+                    let sql = crate::prefetch::CONSENT_BY_KEY;
                     let args = args![
                         tenant.as_str(),
                         msisdn.as_str(),
@@ -993,12 +998,7 @@ macro_rules! sql_store {
                         purpose.as_str()
                     ];
                     if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
-                        let key = crate::facts::key(&[
-                            tenant.as_str(),
-                            msisdn.as_str(),
-                            client_id.as_str(),
-                            purpose.as_str(),
-                        ]);
+                        let key = crate::prefetch::consent_key(tenant, msisdn, client_id, purpose);
                         return facts.consent(key, || opt(fast.row::<ConsentRow>(sql, args)?));
                     }
                     opt(row::<ConsentRow, _>(&self.pool, sql, args).await?)
@@ -1565,6 +1565,53 @@ mod tests {
         // ~1,000 pages between checkpoints (SQLite's default), 4 KiB each, plus slack;
         // 4,000 unrestarted commits would be ~30 MB.
         assert!(wal < 8 << 20, "WAL at {wal} bytes");
+    }
+
+    /// `prefetch_line` reads what the facts lack of a line in one snapshot and keeps it; the
+    /// answers are the ones the single reads give, and a write announced afterwards drops them.
+    #[tokio::test]
+    async fn prefetch_keeps_a_lines_facts_until_a_write() {
+        use ogw_core::domain::{ClientId, PhoneNumber, Purpose, SubscriberId};
+        use ogw_core::store::{ConsentStore, Subscriber, SubscriberStore};
+        let dir = tempfile::tempdir().unwrap();
+        let (s, tenant) = store_with_tenant(&dir).await;
+        let msisdn = PhoneNumber::parse("+34600000001").unwrap();
+        let client = ClientId::parse("c1").unwrap();
+        let purposes = [
+            Purpose::parse("dpv:FraudPreventionAndDetection").unwrap(),
+            Purpose::parse("dpv:RequestedServiceProvision").unwrap(),
+        ];
+        s.upsert_subscriber(&Subscriber {
+            tenant: tenant.clone(),
+            msisdn: msisdn.clone(),
+            id: SubscriberId::parse("sub-1").unwrap(),
+            sim_activated_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            imsi: None,
+        })
+        .await
+        .unwrap();
+        let facts = s.facts.as_ref().unwrap();
+        let line = crate::prefetch::line_key(&tenant, &msisdn);
+        let consent = crate::prefetch::consent_key(&tenant, &msisdn, &client, &purposes[1]);
+        let held = |g| {
+            (
+                facts.has_subscriber(&line, g),
+                facts.has_sim_change(&line, g),
+                facts.has_consent(&consent, g),
+            )
+        };
+        assert_eq!(held(facts.generation().unwrap()), (false, false, false));
+        s.prefetch_line(&tenant, &msisdn, &client, &purposes)
+            .await
+            .unwrap();
+        assert_eq!(held(facts.generation().unwrap()), (true, true, true));
+        let sub = s.get_subscriber(&tenant, &msisdn).await.unwrap().unwrap();
+        assert_eq!(sub.id.as_str(), "sub-1");
+        assert_eq!(s.latest_sim_change(&tenant, &msisdn).await.unwrap(), None);
+        let none = s.get_consent(&tenant, &msisdn, &client, &purposes[1]);
+        assert!(none.await.unwrap().is_none());
+        s.facts_changed();
+        assert_eq!(held(facts.generation().unwrap()), (false, false, false));
     }
 
     /// The shared SQL relies on SQLite reading `$N` as "argument N": out of order and reused.

@@ -313,6 +313,22 @@ impl Caller {
     }
 
     /// Step 4: the subscriber record of a line of this tenant.
+    /// Before steps 4–6 of a call that reads `msisdn`'s subscriber, SIM changes and
+    /// consents: lets the store fetch those together (`SubscriberStore::prefetch_line`).
+    /// Purposes that do not resolve fetch nothing; the consent step reports them.
+    pub async fn prefetch_line(
+        &self,
+        cx: &Cx<'_>,
+        cap: &Capability,
+        msisdn: &PhoneNumber,
+    ) -> Result<(), ApiError> {
+        let purposes = self.purposes_for(cap).unwrap_or_default();
+        cx.store
+            .prefetch_line(&self.tenant, msisdn, &self.client_id, &purposes)
+            .await?;
+        Ok(())
+    }
+
     pub async fn subscriber(
         &self,
         cx: &Cx<'_>,

@@ -162,6 +162,7 @@ pub async fn check(
         let hours = max_age_hours(req.max_age.as_ref(), cx.settings.sim_swap_retention_days)?;
         let msisdn = caller.resolve_line(cx.settings.identifier_policy, req.phone_number)?;
         let target = target.insert(msisdn);
+        caller.prefetch_line(cx, &cap, target).await?;
         let sub = caller.subscriber(cx, target).await?;
         caller.check_consent(cx, &CHECK, &cap, target).await?;
         let latest = latest_change(cx, &sub).await?;
@@ -185,6 +186,7 @@ pub async fn retrieve_date(
         let req = body?;
         let msisdn = caller.resolve_line(cx.settings.identifier_policy, req.phone_number)?;
         let target = target.insert(msisdn);
+        caller.prefetch_line(cx, &cap, target).await?;
         let sub = caller.subscriber(cx, target).await?;
         caller
             .check_consent(cx, &RETRIEVE_DATE, &cap, target)

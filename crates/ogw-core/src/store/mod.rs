@@ -89,6 +89,19 @@ pub trait SubscriberStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<Subscriber>>;
     async fn count_subscribers(&self, tenant: &TenantId) -> StoreResult<i64>;
+    /// A hint that a call is about to read `msisdn`'s subscriber, latest SIM change and
+    /// consents for `client_id` under `purposes`: a store that keeps such facts in memory may
+    /// fetch the missing ones together (SQLite: one read transaction instead of one per
+    /// read). Answers are the same with or without it.
+    async fn prefetch_line(
+        &self,
+        _tenant: &TenantId,
+        _msisdn: &PhoneNumber,
+        _client_id: &ClientId,
+        _purposes: &[Purpose],
+    ) -> StoreResult<()> {
+        Ok(())
+    }
     /// Returns false when this event id was already recorded (idempotent).
     async fn record_sim_change(&self, c: &SimChange) -> StoreResult<bool>;
     async fn latest_sim_change(
