@@ -170,8 +170,8 @@ impl Facts {
     }
 
     /// The current generation, after noticing other processes' writes (at most every
-    /// the watch interval).
-    fn current(&self) -> StoreResult<u64> {
+    /// the watch interval): the one to read in, for lookups here and for `prefetch`.
+    pub(crate) fn current(&self) -> StoreResult<u64> {
         if !self.watch_due() {
             return Ok(self.generation.load(Ordering::Acquire));
         }
@@ -212,15 +212,13 @@ impl Facts {
             return Ok(v);
         }
         let v = read()?;
-        let now = self.generation.load(Ordering::Acquire);
-        table.put(key, v.clone(), generation, now);
+        self.keep(table, key, v.clone(), generation);
         Ok(v)
     }
 
-    /// The generation to read in (after noticing other processes' writes), for a caller that
-    /// looks up and stores facts itself (`prefetch`).
-    pub(crate) fn generation(&self) -> StoreResult<u64> {
-        self.current()
+    /// Keeps an answer read in `generation`, unless a write has been announced since.
+    fn keep<V: Clone>(&self, table: &Table<V>, key: String, v: V, generation: u64) {
+        table.put(key, v, generation, self.generation.load(Ordering::Acquire));
     }
 
     pub(crate) fn has_subscriber(&self, key: &str, generation: u64) -> bool {
@@ -235,20 +233,17 @@ impl Facts {
         self.consents.contains(key, generation)
     }
 
-    /// Keeps an answer read in `generation`, unless a write has been announced since.
+    /// `prefetch`'s answers, kept as [`Facts::keep`] keeps a lookup's.
     pub(crate) fn keep_subscriber(&self, key: String, v: Option<Subscriber>, generation: u64) {
-        let now = self.generation.load(Ordering::Acquire);
-        self.subscribers.put(key, v, generation, now);
+        self.keep(&self.subscribers, key, v, generation);
     }
 
     pub(crate) fn keep_sim_change(&self, key: String, v: Option<Timestamp>, generation: u64) {
-        let now = self.generation.load(Ordering::Acquire);
-        self.sim_changes.put(key, v, generation, now);
+        self.keep(&self.sim_changes, key, v, generation);
     }
 
     pub(crate) fn keep_consent(&self, key: String, v: Option<Consent>, generation: u64) {
-        let now = self.generation.load(Ordering::Acquire);
-        self.consents.put(key, v, generation, now);
+        self.keep(&self.consents, key, v, generation);
     }
 
     pub(crate) fn subscriber(

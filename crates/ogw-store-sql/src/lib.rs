@@ -1600,18 +1600,18 @@ mod tests {
                 facts.has_consent(&consent, g),
             )
         };
-        assert_eq!(held(facts.generation().unwrap()), (false, false, false));
+        assert_eq!(held(facts.current().unwrap()), (false, false, false));
         s.prefetch_line(&tenant, &msisdn, &client, &purposes)
             .await
             .unwrap();
-        assert_eq!(held(facts.generation().unwrap()), (true, true, true));
+        assert_eq!(held(facts.current().unwrap()), (true, true, true));
         let sub = s.get_subscriber(&tenant, &msisdn).await.unwrap().unwrap();
         assert_eq!(sub.id.as_str(), "sub-1");
         assert_eq!(s.latest_sim_change(&tenant, &msisdn).await.unwrap(), None);
         let none = s.get_consent(&tenant, &msisdn, &client, &purposes[1]);
         assert!(none.await.unwrap().is_none());
         s.facts_changed();
-        assert_eq!(held(facts.generation().unwrap()), (false, false, false));
+        assert_eq!(held(facts.current().unwrap()), (false, false, false));
     }
 
     /// The shared SQL relies on SQLite reading `$N` as "argument N": out of order and reused.

@@ -55,7 +55,7 @@ pub(crate) fn line(
     client_id: &ClientId,
     purposes: &[Purpose],
 ) -> StoreResult<()> {
-    let generation = facts.generation()?;
+    let generation = facts.current()?;
     let line = line_key(tenant, msisdn);
     let want_subscriber = !facts.has_subscriber(&line, generation);
     let want_sim_change = !facts.has_sim_change(&line, generation);

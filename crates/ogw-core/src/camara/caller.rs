@@ -312,7 +312,6 @@ impl Caller {
         }
     }
 
-    /// Step 4: the subscriber record of a line of this tenant.
     /// Before steps 4–6 of a call that reads `msisdn`'s subscriber, SIM changes and
     /// consents: lets the store fetch those together (`SubscriberStore::prefetch_line`).
     /// Purposes that do not resolve fetch nothing; the consent step reports them.
@@ -329,6 +328,7 @@ impl Caller {
         Ok(())
     }
 
+    /// Step 4: the subscriber record of a line of this tenant.
     pub async fn subscriber(
         &self,
         cx: &Cx<'_>,
