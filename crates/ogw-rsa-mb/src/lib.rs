@@ -241,6 +241,25 @@ impl MultiBuffer {
     }
 }
 
+/// `DigestInfo` of SHA-256 (RFC 8017 §9.2 note 1).
+const SHA256_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// EMSA-PKCS1-v1_5 (RFC 8017 §9.2) of a SHA-256 digest: the block whose private-key
+/// operation is an RS256 signature.
+pub fn pkcs1_sha256_block(digest: &[u8; 32]) -> [u8; MODULUS_LEN] {
+    let mut em = [0xff; MODULUS_LEN];
+    em[0] = 0;
+    em[1] = 1;
+    let info = MODULUS_LEN - digest.len() - SHA256_DIGEST_INFO.len();
+    em[info - 1] = 0;
+    em[info..info + SHA256_DIGEST_INFO.len()].copy_from_slice(&SHA256_DIGEST_INFO);
+    em[MODULUS_LEN - digest.len()..].copy_from_slice(digest);
+    em
+}
+
 fn row_pointers(rows: &mut [[u8; MODULUS_LEN]; LANES]) -> [*mut u8; LANES] {
     let mut ptrs = [std::ptr::null_mut(); LANES];
     for (p, row) in ptrs.iter_mut().zip(rows.iter_mut()) {
@@ -339,6 +358,28 @@ fn limbs<const L: usize>(be: &[u8]) -> Option<[u64; L]> {
         out[i / 8] |= u64::from(b) << (8 * (i % 8));
     }
     Some(out)
+}
+
+/// For tests of this crate and its users.
+#[doc(hidden)]
+pub mod testing {
+    use super::MultiBuffer;
+
+    /// The library, or `None` (the test is skipped) where it cannot load — unless the run
+    /// asked for it with `OGW_TEST_CRYPTO_MB=required` (CI does), where that is a failure.
+    #[allow(clippy::panic)]
+    pub fn library() -> Option<MultiBuffer> {
+        match MultiBuffer::load() {
+            Ok(mb) => Some(mb),
+            Err(e) if std::env::var("OGW_TEST_CRYPTO_MB").as_deref() == Ok("required") => {
+                panic!("OGW_TEST_CRYPTO_MB=required: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipped: {e}");
+                None
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,22 +3,8 @@ use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 
+use super::testing::library;
 use super::*;
-
-/// The library, or `None` (test skipped) where it cannot load — unless CI asked for it with
-/// `OGW_TEST_CRYPTO_MB=required`, where that is a failure.
-fn library() -> Option<MultiBuffer> {
-    match MultiBuffer::load() {
-        Ok(mb) => Some(mb),
-        Err(e) if std::env::var("OGW_TEST_CRYPTO_MB").as_deref() == Ok("required") => {
-            panic!("OGW_TEST_CRYPTO_MB=required: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
-}
 
 fn new_key() -> rsa::RsaPrivateKey {
     rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap()
@@ -37,21 +23,9 @@ fn mb_key(k: &rsa::RsaPrivateKey) -> Result<Key, KeyError> {
     )
 }
 
-/// EMSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §9.2).
 fn encode(msg: &[u8]) -> [u8; MODULUS_LEN] {
-    const DIGEST_INFO: [u8; 19] = [
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    let mut em = [0xff; MODULUS_LEN];
-    em[0] = 0;
-    em[1] = 1;
-    let tail = MODULUS_LEN - 32 - DIGEST_INFO.len();
-    em[tail - 1] = 0;
-    em[tail..tail + 19].copy_from_slice(&DIGEST_INFO);
-    em[tail + 19..]
-        .copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, msg).as_ref());
-    em
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, msg);
+    pkcs1_sha256_block(digest.as_ref().try_into().unwrap())
 }
 
 fn aws_lc_signature(k: &rsa::RsaPrivateKey, msg: &[u8]) -> Vec<u8> {

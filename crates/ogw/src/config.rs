@@ -10,6 +10,8 @@ use ogw_core::oauth::keys::TokenAlg;
 use ogw_core::settings::IdentifierPolicy;
 use serde::{Deserialize, Serialize};
 
+use crate::signing::RsaMultiBuffer;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -55,6 +57,8 @@ pub struct Config {
     /// Signature algorithm of the tokens we issue: `RS256` (default) or `ES256`. Changing it
     /// rotates the signing key at start; the old key stays published until its tokens expire.
     pub token_alg: TokenAlg,
+    /// RS256 signatures in batches with Intel's crypto_mb: `auto`, `off` or the library's path.
+    pub token_rsa_multibuffer: RsaMultiBuffer,
     /// RADIUS accounting listener (`[radius]`); absent = off.
     pub radius: Option<RadiusConfig>,
 }
@@ -138,6 +142,7 @@ impl Default for Config {
             sim_swap_retention_days: None,
             msisdn_header: None,
             token_alg: TokenAlg::RS256,
+            token_rsa_multibuffer: RsaMultiBuffer::Auto,
             radius: None,
         }
     }

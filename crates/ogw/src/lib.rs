@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod network;
+pub mod signing;
 pub mod token_mint;
 
 use std::future::Future;
@@ -137,7 +138,10 @@ impl App {
             KeyProvider::load_with_alg(store.clone(), cfg.token_alg, clock.now(), publish_for)
                 .await?,
         );
-        let tokens = TokenService::new(keys, &settings.issuer, SubjectCodec::new(&secret));
+        let mut tokens = TokenService::new(keys, &settings.issuer, SubjectCodec::new(&secret));
+        if let Some(batcher) = signing::rsa_batcher(&cfg.token_rsa_multibuffer, cfg.token_alg)? {
+            tokens = tokens.with_rsa_batcher(Arc::new(batcher));
+        }
         let state = AppState::new(ogw_http::SharedState {
             store,
             tokens,

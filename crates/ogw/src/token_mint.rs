@@ -85,5 +85,5 @@ pub async fn mint(cfg: &Config, req: &MintRequest) -> anyhow::Result<String> {
         );
         claims.auth_time = Some(now.timestamp());
     }
-    Ok(tokens.sign_access(&claims)?)
+    Ok(tokens.sign_access_inline(&claims)?)
 }

@@ -504,7 +504,7 @@ mod tests {
         let e = authenticate(&cx, Some(&expired)).await.unwrap_err();
         assert!(e.to_string().contains("expired"), "{e}");
         let claims = k.claims2("sim-swap:check");
-        let t = k.tokens.sign_access(&claims).unwrap();
+        let t = k.tokens.sign_access_inline(&claims).unwrap();
         k.store.revoke(&claims.jti);
         let e = authenticate(&cx, Some(&t)).await.unwrap_err();
         assert!(e.to_string().contains("revoked"), "{e}");

@@ -728,11 +728,11 @@ impl Kit {
     pub fn token(&self, tweak: impl FnOnce(&mut AccessClaims)) -> String {
         let mut c = self.claims2("sim-swap:check");
         tweak(&mut c);
-        self.tokens.sign_access(&c).unwrap()
+        self.tokens.sign_access_inline(&c).unwrap()
     }
 
     pub async fn caller(&self, claims: AccessClaims) -> Caller {
-        let t = self.tokens.sign_access(&claims).unwrap();
+        let t = self.tokens.sign_access_inline(&claims).unwrap();
         authenticate(&self.cx(), Some(&t)).await.unwrap()
     }
 

@@ -37,7 +37,7 @@ pub fn new_jti() -> String {
 }
 
 /// 2-legged: `sub` is the client itself; no subscriber reference, no `amr`.
-pub fn two_legged(
+pub async fn two_legged(
     deps: &Deps<'_>,
     app: &Application,
     req: &ScopeRequest,
@@ -47,13 +47,14 @@ pub fn two_legged(
     let token = deps
         .tokens
         .sign_access(&claims)
+        .await
         .map_err(|e| OAuthError::Server(e.to_string()))?;
     Ok((response(deps, token, req, None), claims))
 }
 
 /// 3-legged: pairwise `sub`, sealed MSISDN in `sref`, `amr` as earned; an ID token when
 /// `openid` was asked for (ICM "Missing openid scope": none otherwise).
-pub fn three_legged(
+pub async fn three_legged(
     deps: &Deps<'_>,
     app: &Application,
     req: &ScopeRequest,
@@ -70,10 +71,11 @@ pub fn three_legged(
         now,
         deps.settings.access_token_ttl,
     )
+    .await
 }
 
 /// `three_legged` with an access-token lifetime of `ttl` (the JWT-bearer grant's are short).
-pub fn three_legged_for(
+pub async fn three_legged_for(
     deps: &Deps<'_>,
     app: &Application,
     req: &ScopeRequest,
@@ -90,7 +92,7 @@ pub fn three_legged_for(
     claims.amr = subject.amr.clone();
     claims.auth_time = Some(subject.auth_time.timestamp());
     let sign_err = |e: super::tokens::TokenError| OAuthError::Server(e.to_string());
-    let token = deps.tokens.sign_access(&claims).map_err(sign_err)?;
+    let token = deps.tokens.sign_access(&claims).await.map_err(sign_err)?;
     let id_token = if req.openid {
         let id = IdTokenClaims {
             iss: deps.tokens.issuer().to_owned(),
@@ -102,7 +104,7 @@ pub fn three_legged_for(
             nonce: subject.nonce.clone(),
             amr: subject.amr.clone(),
         };
-        Some(deps.tokens.sign_id_token(&id).map_err(sign_err)?)
+        Some(deps.tokens.sign_id_token(&id).await.map_err(sign_err)?)
     } else {
         None
     };

@@ -12,6 +12,7 @@ use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use sha2::{Digest, Sha256};
 
+use super::rsa_batch::RsaSigningKey;
 use crate::store::{KeyStore, SigningKey, StoreError, Timestamp};
 
 #[derive(Debug, thiserror::Error)]
@@ -133,9 +134,9 @@ fn generate_ec_key(now: Timestamp) -> Result<SigningKey, KeyError> {
     Ok(new_key(TokenAlg::ES256, kid, pem, jwk, now))
 }
 
-/// The active private key, parsed once (AWS-LC).
+/// The active private key, parsed once (AWS-LC; RSA also in the multi-buffer layout).
 pub enum Signer {
-    Rsa(aws_lc_rs::signature::RsaKeyPair),
+    Rsa(Arc<RsaSigningKey>),
     Ec(aws_lc_rs::signature::EcdsaKeyPair),
 }
 
@@ -143,12 +144,16 @@ impl Signer {
     fn parse(k: &SigningKey) -> Result<(TokenAlg, Self), String> {
         match TokenAlg::parse(&k.alg) {
             Some(TokenAlg::RS256) => {
-                let der = rsa::RsaPrivateKey::from_pkcs8_pem(&k.private_pem)
-                    .and_then(|k| k.to_pkcs8_der())
+                let private = rsa::RsaPrivateKey::from_pkcs8_pem(&k.private_pem)
                     .map_err(|e| e.to_string())?;
+                let der = private.to_pkcs8_der().map_err(|e| e.to_string())?;
                 let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(der.as_bytes())
                     .map_err(|e| e.to_string())?;
-                Ok((TokenAlg::RS256, Signer::Rsa(pair)))
+                let lanes = multi_buffer_key(&private);
+                Ok((
+                    TokenAlg::RS256,
+                    Signer::Rsa(Arc::new(RsaSigningKey { pair, lanes })),
+                ))
             }
             Some(TokenAlg::ES256) => {
                 let (_, der) = rsa::pkcs8::der::pem::decode_vec(k.private_pem.as_bytes())
@@ -171,14 +176,28 @@ impl Signer {
         msg: &[u8],
     ) -> Result<Vec<u8>, aws_lc_rs::error::Unspecified> {
         match self {
-            Signer::Rsa(pair) => {
-                let mut sig = vec![0u8; pair.public_modulus_len()];
-                pair.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, rng, msg, &mut sig)?;
-                Ok(sig)
-            }
+            Signer::Rsa(key) => key.sign_one(rng, msg),
             Signer::Ec(pair) => Ok(pair.sign(rng, msg)?.as_ref().to_vec()),
         }
     }
+}
+
+/// `private` in the layout of `ogw_rsa_mb`, or `None` for a key the library does not take.
+fn multi_buffer_key(private: &rsa::RsaPrivateKey) -> Option<ogw_rsa_mb::Key> {
+    use rsa::traits::PrivateKeyParts;
+    let [p, q] = private.primes() else {
+        return None;
+    };
+    ogw_rsa_mb::Key::from_components(
+        &private.n().to_bytes_be(),
+        &private.e().to_bytes_be(),
+        &p.to_bytes_be(),
+        &q.to_bytes_be(),
+        &private.dp()?.to_bytes_be(),
+        &private.dq()?.to_bytes_be(),
+        &private.crt_coefficient()?.to_bytes_be(),
+    )
+    .ok()
 }
 
 /// A published verification key.

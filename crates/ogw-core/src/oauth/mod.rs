@@ -14,6 +14,7 @@ pub mod login_hint;
 pub mod params;
 pub mod pkce;
 pub mod request_object;
+pub mod rsa_batch;
 pub mod scope_request;
 pub mod subject;
 pub mod tokens;

@@ -6,7 +6,8 @@ use base64::Engine;
 use jsonwebtoken::Validation;
 use serde::{Deserialize, Serialize};
 
-use super::keys::KeyProvider;
+use super::keys::{KeyProvider, KeyRing, Signer};
+use super::rsa_batch::RsaBatcher;
 use super::subject::SubjectCodec;
 use crate::domain::{ClientId, PhoneNumber, TenantId};
 use crate::store::Timestamp;
@@ -92,6 +93,34 @@ pub enum TokenError {
     Sign(String),
 }
 
+/// `base64url(header).base64url(claims)` (RFC 7515 §5.1).
+fn signing_input<T: Serialize>(
+    ring: &KeyRing,
+    typ: &str,
+    claims: &T,
+) -> Result<String, TokenError> {
+    let err = |e: serde_json::Error| TokenError::Sign(e.to_string());
+    let header =
+        serde_json::json!({"typ": typ, "alg": ring.active_alg.as_str(), "kid": ring.active_kid});
+    let header = serde_json::to_vec(&header).map_err(err)?;
+    let claims = serde_json::to_vec(claims).map_err(err)?;
+    Ok(format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    ))
+}
+
+fn finish(
+    mut input: String,
+    sig: Result<Vec<u8>, aws_lc_rs::error::Unspecified>,
+) -> Result<String, TokenError> {
+    let sig = sig.map_err(|e| TokenError::Sign(e.to_string()))?;
+    input.push('.');
+    input.push_str(&URL_SAFE_NO_PAD.encode(sig));
+    Ok(input)
+}
+
 /// Signs and verifies our own tokens. Cheap to clone.
 #[derive(Clone)]
 pub struct TokenService {
@@ -100,6 +129,8 @@ pub struct TokenService {
     codec: SubjectCodec,
     rng: aws_lc_rs::rand::SystemRandom,
     verified: Arc<VerifiedCache>,
+    /// RS256 signatures in batches (`rsa_batch`) when the multi-buffer library is in use.
+    rsa_batcher: Option<Arc<RsaBatcher>>,
 }
 
 /// Access tokens whose signature and issuer were already checked: token → (kid, claims).
@@ -143,7 +174,18 @@ impl TokenService {
             codec,
             rng: aws_lc_rs::rand::SystemRandom::new(),
             verified: Arc::default(),
+            rsa_batcher: None,
         }
+    }
+
+    /// Signs RS256 through `batcher` (where the active key has the shape it takes).
+    pub fn with_rsa_batcher(mut self, batcher: Arc<RsaBatcher>) -> Self {
+        self.rsa_batcher = Some(batcher);
+        self
+    }
+
+    pub fn rsa_batcher(&self) -> Option<&RsaBatcher> {
+        self.rsa_batcher.as_deref()
     }
     pub fn issuer(&self) -> &str {
         &self.issuer
@@ -155,34 +197,35 @@ impl TokenService {
         &self.codec
     }
 
-    pub fn sign_access(&self, claims: &AccessClaims) -> Result<String, TokenError> {
-        self.sign("at+jwt", claims)
+    pub async fn sign_access(&self, claims: &AccessClaims) -> Result<String, TokenError> {
+        self.sign("at+jwt", claims).await
     }
 
-    pub fn sign_id_token(&self, claims: &IdTokenClaims) -> Result<String, TokenError> {
-        self.sign("JWT", claims)
+    pub async fn sign_id_token(&self, claims: &IdTokenClaims) -> Result<String, TokenError> {
+        self.sign("JWT", claims).await
+    }
+
+    /// [`sign_access`](Self::sign_access) on the calling thread, never batched (CLI, tests).
+    pub fn sign_access_inline(&self, claims: &AccessClaims) -> Result<String, TokenError> {
+        let ring = self.keys.current();
+        let input = signing_input(&ring, "at+jwt", claims)?;
+        let sig = ring.signer.sign(&self.rng, input.as_bytes());
+        finish(input, sig)
     }
 
     /// RFC 7515 compact JWS with the active key (RS256 or ES256, RFC 7518 §3.3/§3.4),
-    /// signed with AWS-LC from a key parsed once: signing is the dominant cost of `/token`.
-    fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> Result<String, TokenError> {
+    /// signed with AWS-LC from a key parsed once, or for RS256 in a batch (`rsa_batch`):
+    /// signing is the dominant cost of `/token`.
+    async fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> Result<String, TokenError> {
         let ring = self.keys.current();
-        let err = |e: &dyn std::fmt::Display| TokenError::Sign(e.to_string());
-        let header = serde_json::json!({"typ": typ, "alg": ring.active_alg.as_str(), "kid": ring.active_kid});
-        let header = serde_json::to_vec(&header).map_err(|e| err(&e))?;
-        let claims = serde_json::to_vec(claims).map_err(|e| err(&e))?;
-        let mut jws = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header),
-            URL_SAFE_NO_PAD.encode(claims)
-        );
-        let sig = ring
-            .signer
-            .sign(&self.rng, jws.as_bytes())
-            .map_err(|e| err(&e))?;
-        jws.push('.');
-        jws.push_str(&URL_SAFE_NO_PAD.encode(sig));
-        Ok(jws)
+        let input = signing_input(&ring, typ, claims)?;
+        let sig = match (&*ring.signer, &self.rsa_batcher) {
+            (Signer::Rsa(key), Some(batcher)) if key.lanes.is_some() => {
+                batcher.sign(key.clone(), input.clone().into_bytes()).await
+            }
+            (signer, _) => signer.sign(&self.rng, input.as_bytes()),
+        };
+        finish(input, sig)
     }
 
     /// Verifies signature, `typ: at+jwt`, issuer and expiry (RFC 9068 §4).
@@ -308,7 +351,7 @@ mod tests {
         let now = chrono::Utc::now();
         let key = generate_rsa_key(now).unwrap();
         let svc = service(&key, now).await;
-        let token = svc.sign_access(&claims(now)).unwrap();
+        let token = svc.sign_access_inline(&claims(now)).unwrap();
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
@@ -328,7 +371,7 @@ mod tests {
         let key = generate_key(TokenAlg::ES256, now).unwrap();
         assert_eq!(key.public_jwk["crv"], "P-256");
         let svc = service(&key, now).await;
-        let token = svc.sign_access(&claims(now)).unwrap();
+        let token = svc.sign_access_inline(&claims(now)).unwrap();
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, Algorithm::ES256);
         let sig = token.rsplit('.').next().unwrap();

@@ -29,7 +29,7 @@ async fn no_bad_expired_or_revoked_token_is_401() {
     let expired = app
         .state
         .tokens
-        .sign_access(&AccessClaims {
+        .sign_access_inline(&AccessClaims {
             iss: app.state.tokens.issuer().into(),
             sub: "ops-admin".into(),
             aud: app.state.tokens.issuer().into(),
@@ -81,7 +81,7 @@ async fn a_subscribers_token_cannot_manage() {
     let three_legged = app
         .state
         .tokens
-        .sign_access(&AccessClaims {
+        .sign_access_inline(&AccessClaims {
             iss: app.state.tokens.issuer().into(),
             sub: "pairwise".into(),
             aud: app.state.tokens.issuer().into(),

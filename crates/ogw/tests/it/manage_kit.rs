@@ -67,7 +67,7 @@ pub fn token(app: &TestApp, tenant: &str, client_id: &str, scope: &str) -> Strin
     let now = Utc::now().timestamp();
     app.state
         .tokens
-        .sign_access(&AccessClaims {
+        .sign_access_inline(&AccessClaims {
             iss: app.state.tokens.issuer().to_owned(),
             sub: client_id.into(),
             aud: app.state.tokens.issuer().to_owned(),

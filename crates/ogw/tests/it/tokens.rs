@@ -61,7 +61,7 @@ pub async fn claims3(app: &TestApp, scope: &str, msisdn: &str) -> AccessClaims {
 }
 
 pub fn sign(app: &TestApp, claims: &AccessClaims) -> String {
-    app.state.tokens.sign_access(claims).unwrap()
+    app.state.tokens.sign_access_inline(claims).unwrap()
 }
 
 pub fn token2(app: &TestApp, scope: &str) -> String {

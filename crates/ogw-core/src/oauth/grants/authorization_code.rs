@@ -48,7 +48,7 @@ pub async fn exchange(
         auth_time: c.auth_time,
         nonce: c.nonce.clone(),
     };
-    let (mut res, claims) = issue::three_legged(deps, app, &req, &subject, jti, now)?;
+    let (mut res, claims) = issue::three_legged(deps, app, &req, &subject, jti, now).await?;
     if req.offline {
         let amr = [AMR_NETWORK.to_owned()];
         res.refresh_token = Some(

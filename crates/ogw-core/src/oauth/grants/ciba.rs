@@ -91,7 +91,8 @@ pub async fn exchange(
         auth_time: r.created_at,
         nonce: None,
     };
-    let (mut res, claims) = issue::three_legged(deps, app, &req, &subject, issue::new_jti(), now)?;
+    let (mut res, claims) =
+        issue::three_legged(deps, app, &req, &subject, issue::new_jti(), now).await?;
     if req.offline {
         res.refresh_token = Some(
             refresh_token::mint(deps, app, &r.msisdn, &req, &r.amr, r.created_at, None, now)

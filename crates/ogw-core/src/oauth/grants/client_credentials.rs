@@ -24,7 +24,7 @@ pub async fn exchange(
     req.openid = false;
     req.offline = false;
     req.check(&client.app, &super::catalog(deps, client).await?, Legs::Two)?;
-    let (res, claims) = issue::two_legged(deps, &client.app, &req, now)?;
+    let (res, claims) = issue::two_legged(deps, &client.app, &req, now).await?;
     deps.audit(
         &client.app,
         "oauth.token.client_credentials",

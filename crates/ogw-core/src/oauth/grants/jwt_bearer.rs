@@ -178,7 +178,7 @@ pub async fn exchange(
         .access_token_ttl
         .min(chrono::Duration::seconds(MAX_TOKEN_TTL_SECS));
     let (res, claims) =
-        issue::three_legged_for(deps, &app, &req, &subject, issue::new_jti(), now, ttl)?;
+        issue::three_legged_for(deps, &app, &req, &subject, issue::new_jti(), now, ttl).await?;
     deps.audit(
         &app,
         "oauth.token.jwt_bearer",

@@ -145,7 +145,8 @@ pub async fn exchange(
         auth_time: rt.auth_time,
         nonce: None,
     };
-    let (mut res, claims) = issue::three_legged(deps, app, &req, &subject, issue::new_jti(), now)?;
+    let (mut res, claims) =
+        issue::three_legged(deps, app, &req, &subject, issue::new_jti(), now).await?;
     res.refresh_token = Some(
         mint(
             deps,

@@ -676,3 +676,66 @@ async fn management_clients_get_their_scopes_by_client_credentials() {
     .await;
     assert_eq!((r.status, r.error()), (400, "invalid_scope"));
 }
+
+/// With crypto_mb on the host (CI requires it: `OGW_TEST_CRYPTO_MB=required`), concurrent
+/// RS256 tokens are signed in batches; every one verifies with the key the JWKS publishes.
+#[tokio::test]
+async fn concurrent_rs256_tokens_are_signed_in_batches_and_verify_with_the_jwks() {
+    let app = spawn_app().await;
+    let Some(batcher) = app.state.tokens.rsa_batcher() else {
+        assert_ne!(
+            std::env::var("OGW_TEST_CRYPTO_MB").as_deref(),
+            Ok("required"),
+            "no RS256 batcher although crypto_mb is required"
+        );
+        eprintln!("skipped: crypto_mb not loaded");
+        return;
+    };
+    let jwks: Value = app
+        .http
+        .get(app.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = &jwks["keys"][0];
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap(),
+        jwk["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[app.state.settings.issuer.as_str()]);
+    // Rounds of 32 at once until a batch forms (the first of a round may go alone).
+    let mut tokens = 0;
+    for _ in 0..20 {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..32 {
+            let req = app
+                .http
+                .post(app.url("/token"))
+                .header("authorization", demo_basic())
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "sim-swap:check"),
+                ]);
+            set.spawn(async move { into_res(req.send().await.unwrap()).await });
+        }
+        while let Some(r) = set.join_next().await {
+            let r = r.unwrap();
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            let token = r.body["access_token"].as_str().unwrap();
+            let data = jsonwebtoken::decode::<Value>(token, &key, &validation).unwrap();
+            assert_eq!(data.claims["client_id"], demo::CLIENT_ID);
+            tokens += 1;
+        }
+        if batcher.stats().batches > 0 {
+            break;
+        }
+    }
+    let stats = batcher.stats();
+    assert!(stats.batches > 0, "{stats:?}");
+    assert_eq!(stats.batched + stats.single, tokens, "{stats:?}");
+}
