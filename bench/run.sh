@@ -23,6 +23,8 @@ trap cleanup EXIT
 
 need() { command -v "$1" >/dev/null 2>&1; }
 need wrk || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
+# RS256 signed eight at a time where the CPU has AVX-512 IFMA (token_rsa_multibuffer = auto).
+tools/install-crypto-mb.sh || echo "crypto_mb not installed: ogw signs RS256 one by one"
 need node || { echo "node is required for the oidc-provider peer" >&2; exit 1; }
 (cd bench/peer && [ -d node_modules/oidc-provider ] || npm install --no-audit --no-fund --silent)
 

@@ -44,7 +44,7 @@ impl From<RsaMultiBuffer> for String {
     }
 }
 
-/// The batcher `choice` asks for, with one signing thread per core; `None` to sign one by one.
+/// The batcher `choice` asks for; `None` to sign one by one.
 pub fn rsa_batcher(choice: &RsaMultiBuffer, alg: TokenAlg) -> anyhow::Result<Option<RsaBatcher>> {
     if alg != TokenAlg::RS256 {
         return Ok(None);
@@ -61,11 +61,6 @@ pub fn rsa_batcher(choice: &RsaMultiBuffer, alg: TokenAlg) -> anyhow::Result<Opt
         RsaMultiBuffer::Library(path) => MultiBuffer::load_from(path)
             .with_context(|| format!("token_rsa_multibuffer = {}", path.display()))?,
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let batcher = RsaBatcher::start(mb, threads).context("starting the RS256 signing threads")?;
-    tracing::info!(
-        threads,
-        "RS256 tokens signed up to 8 at a time (crypto_mb, AVX-512 IFMA)"
-    );
-    Ok(Some(batcher))
+    tracing::info!("RS256 tokens signed up to 8 at a time under load (crypto_mb, AVX-512 IFMA)");
+    Ok(Some(RsaBatcher::new(mb)))
 }

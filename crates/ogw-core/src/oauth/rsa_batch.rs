@@ -1,31 +1,41 @@
-//! RS256 signatures up to eight at a time (`ogw_rsa_mb`), on threads of their own.
+//! RS256 signatures up to eight at a time (`ogw_rsa_mb`), gathered on each runtime thread.
 //!
 //! Why: `/token` with RS256 is bound by the RSA-2048 signature (~83 % of its CPU, bench/PERF.md).
 //! On a CPU with AVX-512 IFMA, Intel's multi-buffer library computes eight signatures in about
-//! the time of four single ones. So a request hands its JWS signing input to a queue and awaits
-//! the signature; one thread per core takes what has queued, eight at most, and signs it in
-//! one call — or, when fewer than [`MIN_BATCH`] wait (a quiet server), one by one with AWS-LC,
-//! which is then cheaper and answers as fast as before.
+//! the time of four single ones.
 //!
-//! A thread whose last batch was worth batching waits up to [`GATHER`] for a full one:
-//! under load the next requests are already on their way, and a half-empty call wastes lanes.
-//! A quiet server never waits, as its batches are single.
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+//! How: the first request on a runtime thread that needs a signature opens a batch there and
+//! yields once; the runtime then runs the thread's other ready tasks and polls its sockets, and
+//! every request among them that needs a signature joins the open batch. The opener then signs
+//! the batch on its own thread: in one multi-buffer call when [`MIN_BATCH`] or more joined,
+//! one by one with AWS-LC otherwise. A request alone (no other signing, no company last time
+//! on this thread) skips the gathering, but for a probe now and then. A quiet server thus
+//! signs one at a time as before, a loaded one eight at a time, with no thread hand-off
+//! either way.
+//!
+//! An earlier version queued signatures for threads of their own (one per core): two thread
+//! wake-ups per token cost 10–25 % of /token's throughput at 4–8 connections, where
+//! batches do not fill (bench/PERF.md round 6).
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use ogw_rsa_mb::{MultiBuffer, Scratch, LANES, MODULUS_LEN};
 use tokio::sync::oneshot;
 
-/// Fewest waiting signatures signed in one multi-buffer call: a call costs about four single
-/// signatures whatever its number of inputs (bench/PERF.md).
+/// Fewest signatures made in one multi-buffer call: a call costs about four single signatures
+/// whatever its number of inputs (bench/PERF.md).
 pub const MIN_BATCH: usize = 4;
-/// How long a busy signer waits for a full batch.
-pub const GATHER: Duration = Duration::from_micros(200);
+/// A request alone still gathers once in this many (see `RsaBatcher::alone`).
+const PROBE_EVERY: u32 = 16;
+/// Yields an opener makes at most while its batch keeps growing.
+const GATHER_ROUNDS: usize = 3;
+
+/// RS256 signatures by `path` (`batched`: crypto_mb, `single`: AWS-LC); with
+/// `token_signature_batches_total`, the mean batch size (docs/config.md).
+const SIGNATURES_METRIC: &str = "token_signatures_total";
 
 /// An RS256 signing key: AWS-LC's, and the same key in the multi-buffer layout when it has
 /// the shape the library takes (RSA-2048, e = 65537, two 1024-bit primes).
@@ -49,16 +59,31 @@ impl RsaSigningKey {
 
 type Signature = Result<Vec<u8>, aws_lc_rs::error::Unspecified>;
 
+/// A signature asked for by a request that joined another's batch.
 struct Job {
     key: Arc<RsaSigningKey>,
     msg: Vec<u8>,
     done: oneshot::Sender<Signature>,
 }
 
+/// A batch open for joining; the opener closes it when it takes the jobs.
 #[derive(Default)]
-struct Queue {
-    jobs: VecDeque<Job>,
+struct Open {
+    jobs: Vec<Job>,
     closed: bool,
+}
+
+type Slot = Arc<Mutex<Open>>;
+
+thread_local! {
+    /// The batch open on this runtime thread, if any (a closed one is replaced by the next opener).
+    static OPEN: RefCell<Option<Slot>> = const { RefCell::new(None) };
+    /// Whether this thread's last batch had joiners.
+    static COMPANY: Cell<bool> = const { Cell::new(false) };
+    /// Requests this thread signed alone, to probe for company now and then.
+    static PROBE: Cell<u32> = const { Cell::new(0) };
+    /// The library's work memory, one per thread.
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
 }
 
 /// Signatures made so far, by path.
@@ -72,193 +97,230 @@ pub struct BatchStats {
     pub single: u64,
 }
 
-#[derive(Default)]
-struct Counters {
+/// Gathers and signs RS256 batches; shared by every request.
+pub struct RsaBatcher {
+    mb: MultiBuffer,
+    /// Requests in `sign` right now.
+    in_flight: AtomicUsize,
     batches: AtomicU64,
     batched: AtomicU64,
     single: AtomicU64,
 }
 
-struct Shared {
-    mb: MultiBuffer,
-    queue: Mutex<Queue>,
-    ready: Condvar,
-    counters: Counters,
-}
-
-/// The queue and its signing threads; the threads end when this is dropped.
-pub struct RsaBatcher {
-    shared: Arc<Shared>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
-}
-
 impl RsaBatcher {
-    /// `threads` signing threads (one per core is right: they compute, never wait on I/O).
-    pub fn start(mb: MultiBuffer, threads: usize) -> std::io::Result<Self> {
-        let batcher = Self::without_threads(mb);
-        batcher.add_threads(threads.max(1))?;
-        Ok(batcher)
-    }
-
-    fn without_threads(mb: MultiBuffer) -> Self {
-        let shared = Arc::new(Shared {
-            mb,
-            queue: Mutex::default(),
-            ready: Condvar::new(),
-            counters: Counters::default(),
-        });
+    pub fn new(mb: MultiBuffer) -> Self {
         Self {
-            shared,
-            threads: Mutex::default(),
+            mb,
+            in_flight: AtomicUsize::new(0),
+            batches: AtomicU64::new(0),
+            batched: AtomicU64::new(0),
+            single: AtomicU64::new(0),
         }
     }
 
-    fn add_threads(&self, n: usize) -> std::io::Result<()> {
-        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
-        for _ in 0..n {
-            let shared = self.shared.clone();
-            let name = format!("ogw-rs256-{}", threads.len());
-            threads.push(
-                std::thread::Builder::new()
-                    .name(name)
-                    .spawn(move || shared.run())?,
-            );
-        }
-        Ok(())
-    }
-
-    /// The RS256 signature of `msg` with `key`.
+    /// The RS256 signature of `msg` with `key`, in a batch with the other requests this
+    /// runtime thread is serving when there are enough of them.
     pub async fn sign(&self, key: Arc<RsaSigningKey>, msg: Vec<u8>) -> Signature {
-        let (done, signed) = oneshot::channel();
-        {
-            let mut q = self.shared.lock();
-            q.jobs.push_back(Job { key, msg, done });
-            if q.jobs.len() >= LANES {
-                self.shared.ready.notify_all();
-            } else {
-                self.shared.ready.notify_one();
-            }
+        if key.lanes.is_none() {
+            self.count_single(1);
+            return key.sign_one(&SystemRandom::new(), &msg);
         }
-        // The sender is only dropped unanswered when the batcher shuts down.
-        signed.await.unwrap_or(Err(aws_lc_rs::error::Unspecified))
+        let _signing = InFlight::enter(&self.in_flight);
+        if self.alone() {
+            self.count_single(1);
+            return key.sign_one(&SystemRandom::new(), &msg);
+        }
+        let job = match join_open_batch(key, msg) {
+            Ok(joined) => return joined.await.unwrap_or(Err(aws_lc_rs::error::Unspecified)),
+            Err(job) => job,
+        };
+        let (key, msg) = (job.0, job.1);
+        let mut opening = Opening::open(self);
+        let mut seen = 0;
+        for _ in 0..GATHER_ROUNDS {
+            tokio::task::yield_now().await;
+            let now = lock(&opening.slot).jobs.len();
+            if now == seen || now + 1 >= LANES {
+                break;
+            }
+            seen = now;
+        }
+        let joined = opening.close();
+        COMPANY.with(|c| c.set(!joined.is_empty()));
+        self.sign_all(&key, &msg, joined)
+    }
+
+    /// No other request is signing and this thread's last batch had no company: then there is
+    /// likely nothing to gather, and the yield would cost a lone request ~10 % (bench/PERF.md).
+    /// Every [`PROBE_EVERY`]th such request gathers anyway, as requests waiting in this
+    /// thread's sockets are invisible until it yields (the only way to batch on one core).
+    fn alone(&self) -> bool {
+        if self.in_flight.load(Ordering::Relaxed) != 1 || COMPANY.with(Cell::get) {
+            return false;
+        }
+        PROBE.with(|p| {
+            let n = p.get().wrapping_add(1);
+            p.set(n);
+            n % PROBE_EVERY != 0
+        })
     }
 
     pub fn stats(&self) -> BatchStats {
-        let c = &self.shared.counters;
         BatchStats {
-            batches: c.batches.load(Ordering::Relaxed),
-            batched: c.batched.load(Ordering::Relaxed),
-            single: c.single.load(Ordering::Relaxed),
+            batches: self.batches.load(Ordering::Relaxed),
+            batched: self.batched.load(Ordering::Relaxed),
+            single: self.single.load(Ordering::Relaxed),
         }
     }
-}
 
-impl Drop for RsaBatcher {
-    fn drop(&mut self) {
-        self.shared.lock().closed = true;
-        self.shared.ready.notify_all();
-        let threads = std::mem::take(
-            self.threads
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
-        for t in threads {
-            // A signing thread does not panic (no unwrap, no indexing out of its batch).
-            let _ = t.join();
-        }
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn run(&self) {
-        let mut scratch = self.mb.scratch();
+    /// The opener's signature; the joiners get theirs through their channels.
+    fn sign_all(&self, key: &Arc<RsaSigningKey>, msg: &[u8], joined: Vec<Job>) -> Signature {
         let rng = SystemRandom::new();
-        let mut last = 0;
-        while let Some(batch) = self.next_batch(last) {
-            last = batch.len();
-            self.sign(batch, &mut scratch, &rng);
-        }
-    }
-
-    /// The next jobs to sign, at most [`LANES`]; `None` once closed.
-    fn next_batch(&self, last: usize) -> Option<Vec<Job>> {
-        let mut q = self.lock();
-        loop {
-            while q.jobs.is_empty() {
-                if q.closed {
-                    return None;
-                }
-                q = self.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
-            }
-            if last >= MIN_BATCH {
-                let deadline = Instant::now() + GATHER;
-                while q.jobs.len() < LANES && !q.closed {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        break;
-                    }
-                    q = self
-                        .ready
-                        .wait_timeout(q, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
-                }
-            }
-            // Another thread may have taken them while this one waited.
-            if !q.jobs.is_empty() {
-                let n = q.jobs.len().min(LANES);
-                return Some(q.jobs.drain(..n).collect());
-            }
-        }
-    }
-
-    fn sign(&self, batch: Vec<Job>, scratch: &mut Scratch, rng: &SystemRandom) {
-        let lanes: Option<Vec<&ogw_rsa_mb::Key>> =
-            batch.iter().map(|j| j.key.lanes.as_ref()).collect();
-        if let Some(keys) = lanes.filter(|k| k.len() >= MIN_BATCH) {
-            match self.sign_batch(&batch, &keys, scratch) {
-                Ok(sigs) => {
-                    let c = &self.counters;
-                    c.batches.fetch_add(1, Ordering::Relaxed);
-                    c.batched.fetch_add(sigs.len() as u64, Ordering::Relaxed);
-                    for (job, sig) in batch.into_iter().zip(sigs) {
+        if joined.len() + 1 >= MIN_BATCH {
+            let mut all: Vec<(&RsaSigningKey, &[u8])> = vec![(key, msg)];
+            all.extend(joined.iter().map(|j| (&*j.key, j.msg.as_slice())));
+            match self.sign_batch(&all) {
+                Ok(mut sigs) => {
+                    self.batches.fetch_add(1, Ordering::Relaxed);
+                    self.batched.fetch_add(sigs.len() as u64, Ordering::Relaxed);
+                    metrics::counter!("token_signature_batches_total").increment(1);
+                    metrics::counter!(SIGNATURES_METRIC, "path" => "batched")
+                        .increment(sigs.len() as u64);
+                    let own = sigs.remove(0);
+                    for (job, sig) in joined.into_iter().zip(sigs) {
                         let _ = job.done.send(Ok(sig.to_vec()));
                     }
-                    return;
+                    return Ok(own.to_vec());
                 }
                 Err(e) => tracing::warn!(error = %e, "multi-buffer RSA failed; signing one by one"),
             }
         }
-        for job in batch {
-            self.counters.single.fetch_add(1, Ordering::Relaxed);
-            let _ = job.done.send(job.key.sign_one(rng, &job.msg));
+        self.count_single(joined.len() + 1);
+        for job in joined {
+            let _ = job.done.send(job.key.sign_one(&rng, &job.msg));
+        }
+        key.sign_one(&rng, msg)
+    }
+
+    fn count_single(&self, n: usize) {
+        self.single.fetch_add(n as u64, Ordering::Relaxed);
+        metrics::counter!(SIGNATURES_METRIC, "path" => "single").increment(n as u64);
+    }
+
+    /// One multi-buffer call; every key has lanes (only such keys open or join a batch).
+    fn sign_batch(
+        &self,
+        all: &[(&RsaSigningKey, &[u8])],
+    ) -> Result<Vec<[u8; MODULUS_LEN]>, ogw_rsa_mb::OpError> {
+        let mut blocks = Vec::with_capacity(all.len());
+        for (_, msg) in all {
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, msg);
+            let mut d = [0u8; 32];
+            d.copy_from_slice(digest.as_ref());
+            blocks.push(ogw_rsa_mb::pkcs1_sha256_block(&d));
+        }
+        let mut inputs = Vec::with_capacity(all.len());
+        for ((key, _), block) in all.iter().zip(&blocks) {
+            inputs.push((key.lanes.as_ref().ok_or(ogw_rsa_mb::OpError::Count)?, block));
+        }
+        let mut out = vec![[0u8; MODULUS_LEN]; all.len()];
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let scratch = scratch.get_or_insert_with(|| self.mb.scratch());
+            self.mb.private(&inputs, &mut out, scratch)
+        })?;
+        Ok(out)
+    }
+}
+
+/// Counts a request in `sign` until it leaves (or is dropped).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(n: &'a AtomicUsize) -> Self {
+        n.fetch_add(1, Ordering::Relaxed);
+        Self(n)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A batch being opened by a request. Should the request go away while it gathers (its
+/// client hung up), the batch is closed and its joiners' signatures made anyway.
+struct Opening<'a> {
+    batcher: &'a RsaBatcher,
+    slot: Slot,
+    closed: bool,
+}
+
+impl<'a> Opening<'a> {
+    fn open(batcher: &'a RsaBatcher) -> Self {
+        let slot = Slot::default();
+        OPEN.with(|open| *open.borrow_mut() = Some(slot.clone()));
+        Self {
+            batcher,
+            slot,
+            closed: false,
         }
     }
 
-    fn sign_batch(
-        &self,
-        batch: &[Job],
-        keys: &[&ogw_rsa_mb::Key],
-        scratch: &mut Scratch,
-    ) -> Result<Vec<[u8; MODULUS_LEN]>, ogw_rsa_mb::OpError> {
-        let blocks: Vec<[u8; MODULUS_LEN]> = batch
-            .iter()
-            .map(|j| {
-                let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &j.msg);
-                let mut d = [0u8; 32];
-                d.copy_from_slice(digest.as_ref());
-                ogw_rsa_mb::pkcs1_sha256_block(&d)
-            })
-            .collect();
-        let inputs: Vec<_> = keys.iter().copied().zip(&blocks).collect();
-        let mut out = vec![[0u8; MODULUS_LEN]; batch.len()];
-        self.mb.private(&inputs, &mut out, scratch)?;
-        Ok(out)
+    /// The jobs that joined; nothing joins after this.
+    fn close(&mut self) -> Vec<Job> {
+        self.closed = true;
+        let joined = {
+            let mut open = lock(&self.slot);
+            open.closed = true;
+            std::mem::take(&mut open.jobs)
+        };
+        // Only where this task still runs on the thread that opened it.
+        OPEN.with(|open| {
+            let mut open = open.borrow_mut();
+            if open.as_ref().is_some_and(|s| Arc::ptr_eq(s, &self.slot)) {
+                *open = None;
+            }
+        });
+        joined
     }
+}
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        if self.closed {
+            return;
+        }
+        let joined = self.close();
+        self.batcher.count_single(joined.len());
+        let rng = SystemRandom::new();
+        for job in joined {
+            let _ = job.done.send(job.key.sign_one(&rng, &job.msg));
+        }
+    }
+}
+
+/// Joins the batch open on this thread, or gives the signature's parts back to open one.
+fn join_open_batch(
+    key: Arc<RsaSigningKey>,
+    msg: Vec<u8>,
+) -> Result<oneshot::Receiver<Signature>, (Arc<RsaSigningKey>, Vec<u8>)> {
+    let Some(slot) = OPEN.with(|open| open.borrow().clone()) else {
+        return Err((key, msg));
+    };
+    let mut open = lock(&slot);
+    // The opener's own signature takes a lane.
+    if open.closed || open.jobs.len() + 1 >= LANES {
+        return Err((key, msg));
+    }
+    let (done, signed) = oneshot::channel();
+    open.jobs.push(Job { key, msg, done });
+    Ok(signed)
+}
+
+fn lock(slot: &Slot) -> std::sync::MutexGuard<'_, Open> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
