@@ -158,7 +158,8 @@ impl Config {
         if let Some(f) = file {
             fig = fig.merge(Toml::file_exact(f));
         }
-        fig.merge(Env::prefixed("OGW_").ignore(&["test_database_url"]))
+        // `OGW_TEST_*` are the test suite's (OGW_TEST_DATABASE_URL, OGW_TEST_CRYPTO_MB).
+        fig.merge(Env::prefixed("OGW_").filter(|key| !key.starts_with("test_")))
             .merge(overrides)
             .extract()
             .map_err(Box::new)
