@@ -130,11 +130,10 @@ impl RsaBatcher {
             self.count_single(1);
             return key.sign_one(&SystemRandom::new(), &msg);
         }
-        let job = match join_open_batch(key, msg) {
+        let (key, msg) = match join_open_batch(key, msg) {
             Ok(joined) => return joined.await.unwrap_or(Err(aws_lc_rs::error::Unspecified)),
-            Err(job) => job,
+            Err(not_joined) => not_joined,
         };
-        let (key, msg) = (job.0, job.1);
         let mut opening = Opening::open(self);
         let mut seen = 0;
         for _ in 0..GATHER_ROUNDS {
@@ -180,17 +179,19 @@ impl RsaBatcher {
             let mut all: Vec<(&RsaSigningKey, &[u8])> = vec![(key, msg)];
             all.extend(joined.iter().map(|j| (&*j.key, j.msg.as_slice())));
             match self.sign_batch(&all) {
-                Ok(mut sigs) => {
+                Ok(sigs) => {
                     self.batches.fetch_add(1, Ordering::Relaxed);
                     self.batched.fetch_add(sigs.len() as u64, Ordering::Relaxed);
                     metrics::counter!("token_signature_batches_total").increment(1);
                     metrics::counter!(SIGNATURES_METRIC, "path" => "batched")
                         .increment(sigs.len() as u64);
-                    let own = sigs.remove(0);
+                    // In `all`'s order: the opener's first.
+                    let mut sigs = sigs.into_iter().map(|s| s.to_vec());
+                    let own = sigs.next().ok_or(aws_lc_rs::error::Unspecified);
                     for (job, sig) in joined.into_iter().zip(sigs) {
-                        let _ = job.done.send(Ok(sig.to_vec()));
+                        let _ = job.done.send(Ok(sig));
                     }
-                    return Ok(own.to_vec());
+                    return own;
                 }
                 Err(e) => tracing::warn!(error = %e, "multi-buffer RSA failed; signing one by one"),
             }
