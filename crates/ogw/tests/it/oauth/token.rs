@@ -573,15 +573,7 @@ async fn key_rotation_keeps_old_tokens_verifiable() {
     .await
     .unwrap();
     app.state.tokens.keys().reload(now).await.unwrap();
-    let jwks: Value = app
-        .http
-        .get(app.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = get_json(&app, "/jwks").await;
     let kids: Vec<&str> = jwks["keys"]
         .as_array()
         .unwrap()
@@ -691,15 +683,7 @@ async fn concurrent_rs256_tokens_are_signed_in_batches_and_verify_with_the_jwks(
         eprintln!("skipped: crypto_mb not loaded");
         return;
     };
-    let jwks: Value = app
-        .http
-        .get(app.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = get_json(&app, "/jwks").await;
     let jwk = &jwks["keys"][0];
     let key = jsonwebtoken::DecodingKey::from_rsa_components(
         jwk["n"].as_str().unwrap(),
