@@ -64,3 +64,52 @@ pub fn rsa_batcher(choice: &RsaMultiBuffer, alg: TokenAlg) -> anyhow::Result<Opt
     tracing::info!("RS256 tokens signed up to 8 at a time under load (crypto_mb, AVX-512 IFMA)");
     Ok(Some(RsaBatcher::new(mb)))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn the_setting_is_auto_off_or_an_absolute_path() {
+        let parse = |s: &str| RsaMultiBuffer::try_from(s.to_owned());
+        assert_eq!(parse("auto"), Ok(RsaMultiBuffer::Auto));
+        assert_eq!(parse("off"), Ok(RsaMultiBuffer::Off));
+        assert_eq!(
+            parse("/usr/lib/libcrypto_mb.so.11"),
+            Ok(RsaMultiBuffer::Library(
+                "/usr/lib/libcrypto_mb.so.11".into()
+            ))
+        );
+        assert!(parse("libcrypto_mb.so")
+            .unwrap_err()
+            .contains("absolute path"));
+        assert!(parse("on").is_err());
+        assert_eq!(String::from(RsaMultiBuffer::Off), "off");
+    }
+
+    #[test]
+    fn off_or_es256_sign_one_by_one_and_a_missing_library_asked_for_stops_the_start() {
+        assert!(rsa_batcher(&RsaMultiBuffer::Off, TokenAlg::RS256)
+            .unwrap()
+            .is_none());
+        assert!(rsa_batcher(&RsaMultiBuffer::Auto, TokenAlg::ES256)
+            .unwrap()
+            .is_none());
+        let missing = RsaMultiBuffer::Library("/nonexistent/libcrypto_mb.so.11".into());
+        let Err(err) = rsa_batcher(&missing, TokenAlg::RS256) else {
+            panic!("started without the library it was told to use");
+        };
+        assert!(
+            format!("{err:#}").contains("/nonexistent/libcrypto_mb.so.11"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn auto_batches_where_the_library_loads() {
+        let loads = ogw_rsa_mb::testing::library().is_some();
+        let batcher = rsa_batcher(&RsaMultiBuffer::Auto, TokenAlg::RS256).unwrap();
+        assert_eq!(batcher.is_some(), loads);
+    }
+}

@@ -187,6 +187,7 @@ impl TokenService {
     pub fn rsa_batcher(&self) -> Option<&RsaBatcher> {
         self.rsa_batcher.as_deref()
     }
+
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
