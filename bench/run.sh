@@ -161,9 +161,13 @@ PY
   BODY="{\"phoneNumber\":\"$BIG_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_big2_16" "POST /sim-swap/v2/check — same line, $LARGE_SUBSCRIBERS in store" 16 "http://$OGW/sim-swap/v2/check" post.lua
   BODY="{\"phoneNumber\":\"$LARGE_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_large_16" "POST /sim-swap/v2/check — new line, $LARGE_SUBSCRIBERS in store" 16 "http://$OGW/sim-swap/v2/check" post.lua
   LINES_FROM=0 LINES_COUNT=$LARGE_SUBSCRIBERS AUTH="Bearer $TOKEN2" run "swap_rand2_16" "POST /sim-swap/v2/check — random line of $LARGE_SUBSCRIBERS" 16 "http://$OGW/sim-swap/v2/check" post_lines.lua
+  # The ceiling again at this moment: the 10k and 10M rows are ten minutes and an import
+  # apart, and this VM's speed drifts by more than the flatness target allows (PERF.md).
+  BODY=$SWAP_BODY run "swap_base_after_16" "POST /sim-swap/v2/check — bare axum ceiling, after the growth" 16 "http://$BASE/sim-swap/v2/check" post.lua
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }'; }
+share() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.6g", a/b; else print 0 }'; }
 verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN{ if (v=="n/a") print "n/a"; else if ((dir==">=" && v+0>=t) || (dir=="<=" && v+0<=t)) print "met"; else print "MISSED" }'; }
 TARGETS=()
 target() { TARGETS+=("| $1 | $2 | $3 $4 | $(verdict "$2" "$4" "$3") |"); }
@@ -179,7 +183,10 @@ target "SIM swap ogw ÷ bare axum, p99 (c=16, mean of 3 runs each)" "$(ratio "$(
 target "SIM swap ogw c=64 ÷ c=16, req/s (ABBA pair)" "$(ratio "${RPS[swap_ogw_64]}" "${RPS[swap_pair_16]}")" ">=" 1
 target "SIM swap, imported line ÷ demo line, req/s (c=16, $SUBSCRIBERS subscribers)" "$(ratio "${RPS[swap_big_16]}" "${RPS[swap_ogw_16]}")" ">=" 0.9
 if [ "$LARGE_SUBSCRIBERS" -gt "$SUBSCRIBERS" ]; then
-  target "SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store (c=16)" "$(ratio "${RPS[swap_large_16]}" "${RPS[swap_big_16]}")" ">=" 0.9
+  # Each side as a share of the ceiling measured at its moment, so that the VM's drift between
+  # them cancels out; the raw quotient follows as information.
+  target "SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store, each ÷ the ceiling at its moment (c=16)" "$(ratio "$(share "${RPS[swap_large_16]}" "${RPS[swap_base_after_16]}")" "$(share "${RPS[swap_big_16]}" "${RPS[swap_base_16]}")")" ">=" 0.9
+  TARGETS+=("| (raw: SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS, drift included) | $(ratio "${RPS[swap_large_16]}" "${RPS[swap_big_16]}") | — | info |")
   target "SIM swap p99, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store (c=16)" "$(ratio "${P99[swap_large_16]}" "${P99[swap_big_16]}")" "<=" 1.5
   # Lines asked at random: among 10k the facts soon hold them all, among 10M nearly every call
   # reads SQLite; the tail must not grow with the store (req/s are the miss path's, see PERF.md).
@@ -196,7 +203,7 @@ fi
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Physical limit (openssl speed, one core): RSA-2048 sign ${RSA_SIGN}/s, verify ${RSA_VERIFY}/s; P-256 sign ${EC_SIGN}/s, verify ${EC_VERIFY}/s."
-  echo "Store: the demo data plus $SUBSCRIBERS generated subscribers (import took ${IMPORT_SECS}s)$( [ "$LARGE_SECS" -gt 0 ] && echo "; then grown to $LARGE_SUBSCRIBERS while the server ran (import of the rest took ${LARGE_SECS}s) for the last two SIM swap rows")."
+  echo "Store: the demo data plus $SUBSCRIBERS generated subscribers (import took ${IMPORT_SECS}s)$( [ "$LARGE_SECS" -gt 0 ] && echo "; then grown to $LARGE_SUBSCRIBERS while the server ran (import of the rest took ${LARGE_SECS}s) for the last SIM swap rows")."
   echo "The same-line rows are answered from ogw's in-memory facts (invalidated on every write, bench/PERF.md); the random-line rows ask for a different line each time, so most of their reads go to SQLite."
   echo "ogw RSS: idle $((RSS_IDLE / 1024)) MiB, after the runs $((RSS_LOADED / 1024)) MiB."
   echo
