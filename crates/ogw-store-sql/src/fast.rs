@@ -196,7 +196,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// Runs passive WAL checkpoints on a thread of its own until the returned sender is
 /// dropped (with the store). Passive checkpoints never block readers or writers, so the
 /// audit writer's commits stay short and the WAL stays small.
-pub(crate) fn spawn_checkpointer(
+fn spawn_checkpointer(
     path: &Path,
     busy_timeout: Duration,
 ) -> StoreResult<std::sync::mpsc::Sender<()>> {

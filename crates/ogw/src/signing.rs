@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use ogw_core::oauth::keys::TokenAlg;
 use ogw_core::oauth::rsa_batch::RsaBatcher;
-use ogw_rsa_mb::{LoadError, MultiBuffer};
+use ogw_rsa_mb::MultiBuffer;
 use serde::{Deserialize, Serialize};
 
 /// `auto` (default): batch when `libcrypto_mb.so` loads and the CPU has AVX-512 IFMA, else
@@ -53,7 +53,7 @@ pub fn rsa_batcher(choice: &RsaMultiBuffer, alg: TokenAlg) -> anyhow::Result<Opt
         RsaMultiBuffer::Off => return Ok(None),
         RsaMultiBuffer::Auto => match MultiBuffer::load() {
             Ok(mb) => mb,
-            Err(e @ (LoadError::Library(_) | LoadError::Unsupported)) => {
+            Err(e) => {
                 tracing::info!(reason = %e, "RS256 tokens signed one by one (AWS-LC)");
                 return Ok(None);
             }
