@@ -28,6 +28,12 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// `GET path`, its JSON body.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        r.json().await.unwrap()
+    }
+
     /// Asks the server to stop and waits for it to finish in-flight requests.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {

@@ -126,15 +126,7 @@ async fn runs_on_postgres_too() {
         return;
     };
     let app = spawn_app_with(|c| c.database_url = Some(url)).await;
-    let body: serde_json::Value = app
-        .http
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.get_json("/health").await;
     assert_eq!(body["store"], "postgres");
     let demo = TenantId::parse("demo").unwrap();
     assert_eq!(app.state.store.count_subscribers(&demo).await.unwrap(), 4);

@@ -312,15 +312,7 @@ async fn views_alias_acts_on_the_callers_own_tenant() {
         .assert_error(400, "INVALID_ARGUMENT");
 
     // Documented, without the tenant parameter, with unique operation ids.
-    let doc: serde_json::Value = app
-        .http
-        .get(app.url("/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.get_json("/v1/openapi.json").await;
     let op = &doc["paths"]["/v1/views/{id}"]["put"];
     assert_eq!(op["operationId"], "view_put_own_tenant");
     let params: Vec<_> = op["parameters"]

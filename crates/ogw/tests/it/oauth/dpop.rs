@@ -203,15 +203,7 @@ async fn invalid_or_replayed_proofs_at_the_token_endpoint() {
     let r = cc_with_proof(&app, Some(&p)).await;
     assert_eq!((r.status, r.error()), (400, "invalid_dpop_proof"));
     // Discovery advertises the algorithms.
-    let d: Value = app
-        .http
-        .get(app.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = app.get_json("/.well-known/openid-configuration").await;
     assert!(d["dpop_signing_alg_values_supported"]
         .as_array()
         .unwrap()

@@ -296,15 +296,7 @@ async fn consent_is_checked_per_legal_basis() {
 #[tokio::test]
 async fn discovery_lists_the_grant() {
     let app = spawn_app().await;
-    let d: Value = app
-        .http
-        .get(app.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = app.get_json("/.well-known/openid-configuration").await;
     assert!(d["grant_types_supported"]
         .as_array()
         .unwrap()

@@ -121,12 +121,6 @@ pub async fn post_form(
     into_res(req.send().await.unwrap()).await
 }
 
-/// `GET path`, its JSON body.
-pub async fn get_json(app: &TestApp, path: &str) -> Value {
-    let r = app.http.get(app.url(path)).send().await.unwrap();
-    r.json().await.unwrap()
-}
-
 pub async fn into_res(r: reqwest::Response) -> Res {
     let status = r.status().as_u16();
     let headers = r.headers().clone();

@@ -208,15 +208,7 @@ async fn withdrawn_consent_stops_the_refresh_tokens() {
 #[tokio::test]
 async fn discovery_lists_refresh_token() {
     let app = spawn_app().await;
-    let d: Value = app
-        .http
-        .get(app.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = app.get_json("/.well-known/openid-configuration").await;
     assert!(d["grant_types_supported"]
         .as_array()
         .unwrap()

@@ -286,15 +286,7 @@ async fn signed_backchannel_requests() {
 #[tokio::test]
 async fn discovery_advertises_request_objects() {
     let app = spawn_app().await;
-    let d: Value = app
-        .http
-        .get(app.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = app.get_json("/.well-known/openid-configuration").await;
     assert_eq!(d["request_parameter_supported"], true);
     assert!(d["request_object_signing_alg_values_supported"]
         .as_array()

@@ -63,15 +63,7 @@ async fn discovery_advertises_the_endpoints_and_nokias_extension() {
 #[tokio::test]
 async fn discovery_follows_base_path() {
     let app = spawn_app_with(|c| c.base_path = "/v1".into()).await;
-    let m: Value = app
-        .http
-        .get(app.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m = app.get_json("/.well-known/openid-configuration").await;
     assert_eq!(m["token_endpoint"], format!("http://{}/v1/token", app.addr));
     // And the token endpoint really is there.
     let t = cc_token(&app, "sim-swap:check").await;
@@ -573,7 +565,7 @@ async fn key_rotation_keeps_old_tokens_verifiable() {
     .await
     .unwrap();
     app.state.tokens.keys().reload(now).await.unwrap();
-    let jwks = get_json(&app, "/jwks").await;
+    let jwks = app.get_json("/jwks").await;
     let kids: Vec<&str> = jwks["keys"]
         .as_array()
         .unwrap()
@@ -683,7 +675,7 @@ async fn concurrent_rs256_tokens_are_signed_in_batches_and_verify_with_the_jwks(
         eprintln!("skipped: crypto_mb not loaded");
         return;
     };
-    let jwks = get_json(&app, "/jwks").await;
+    let jwks = app.get_json("/jwks").await;
     let jwk = &jwks["keys"][0];
     let key = jsonwebtoken::DecodingKey::from_rsa_components(
         jwk["n"].as_str().unwrap(),
