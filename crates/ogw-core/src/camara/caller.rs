@@ -67,9 +67,9 @@ pub struct Caller {
     pub client_id: ClientId,
     pub app: std::sync::Arc<Application>,
     line: TokenLine,
-    /// Consent decisions taken during the call, appended with the call's own record
-    /// ([`Caller::record`]) so that one API call costs one audit commit.
-    decisions: std::sync::Mutex<Vec<AuditEvent>>,
+    /// Consent decisions taken during the call, kept in the call's own audit record
+    /// ([`Caller::record`]): one event per API call, the decisions in its detail.
+    decisions: std::sync::Mutex<Vec<consent::DecisionRecord>>,
 }
 
 fn unauthenticated(why: &str) -> ApiError {
@@ -403,11 +403,11 @@ impl Caller {
                 scopes: &scopes,
                 context: op.action,
             };
-            let (d, event) = consent::judge(cx.store, &q, cx.now).await?;
+            let d = consent::ask(cx.store, &q, cx.now).await?;
             self.decisions
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(event);
+                .push(consent::DecisionRecord::new(&q, &d));
             if d.granted {
                 return Ok(());
             }
@@ -438,6 +438,12 @@ impl Caller {
                 e.status(),
             ),
         };
+        let decisions = std::mem::take(
+            &mut *self
+                .decisions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         let event = AuditEvent {
             id: 0,
             tenant: self.tenant.clone(),
@@ -455,16 +461,10 @@ impl Caller {
                 "purpose": self.claims.purpose,
                 "jti": self.claims.jti,
                 "correlator": cx.correlator,
+                "consent": decisions,
             }),
         };
-        let mut events = std::mem::take(
-            &mut *self
-                .decisions
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        events.push(event);
-        match cx.store.append_audits(events).await {
+        match cx.store.append_audits(vec![event]).await {
             Ok(()) => result,
             Err(e) => {
                 tracing::error!(error = %e, action = op.action, "OGW-C001 audit write failed");

@@ -326,13 +326,25 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.code(), "PERMISSION_DENIED");
         let audit = k.store.audit();
-        assert_eq!(audit.len(), 4 + 5, "4 consent decisions and 5 calls");
+        assert_eq!(audit.len(), 5, "one event per call");
         let calls: Vec<_> = audit
             .iter()
-            .filter(|a| a.action.starts_with("camara."))
             .map(|a| (a.action.as_str(), a.outcome.as_str()))
             .collect();
         assert_eq!(calls[4], ("camara.sim_swap.check", "deny"));
+        // The four calls that reached the consent step carry its decision; the last one was
+        // refused on its scopes before it.
+        let decided: Vec<usize> = audit
+            .iter()
+            .map(|a| a.detail["consent"].as_array().map_or(0, Vec::len))
+            .collect();
+        assert_eq!(decided, [1, 1, 1, 1, 0]);
+        let d = &audit[0].detail["consent"][0];
+        assert_eq!(d["purpose"], "dpv:FraudPreventionAndDetection");
+        assert_eq!(d["scopes"], serde_json::json!(["sim-swap"]));
+        assert_eq!(d["legalBasis"], "legitimate_interest");
+        assert_eq!(d["status"], "ALLOWED");
+        assert_eq!(d["outcome"], "allow");
     }
 
     #[tokio::test]

@@ -89,15 +89,9 @@ pub struct Query<'a> {
     pub context: &'a str,
 }
 
-/// Reads the consent and decides (an unknown purpose is denied); returns the decision with
-/// its audit record, for a caller that appends the record together with its own (one commit
-/// per API call instead of two).
-pub async fn judge(
-    store: &dyn Store,
-    q: &Query<'_>,
-    now: Timestamp,
-) -> StoreResult<(Decision, AuditEvent)> {
-    let decision = match purpose_rule(q.purpose.as_str()) {
+/// Reads the consent and decides. An unknown purpose is denied.
+pub async fn ask(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> StoreResult<Decision> {
+    Ok(match purpose_rule(q.purpose.as_str()) {
         Some(rule) => {
             let consent = store
                 .get_consent(q.tenant, q.msisdn, q.client_id, q.purpose)
@@ -111,7 +105,41 @@ pub async fn judge(
             expires_at: None,
             reason: "purpose not recognised by this operator",
         },
-    };
+    })
+}
+
+/// What a decision leaves in the audit trail: what was asked, what was answered and why.
+/// Stands alone as a `consent.decision` event's detail (with the context), and inside the
+/// record of the CAMARA call that took it (`detail.consent`, one entry per purpose judged).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionRecord {
+    pub purpose: Purpose,
+    pub scopes: Vec<String>,
+    pub legal_basis: LegalBasis,
+    pub status: Outcome,
+    /// `allow` or `deny`, as a `consent.decision` event's outcome.
+    pub outcome: &'static str,
+    pub reason: &'static str,
+}
+
+impl DecisionRecord {
+    pub fn new(q: &Query<'_>, d: &Decision) -> Self {
+        DecisionRecord {
+            purpose: q.purpose.clone(),
+            scopes: q.scopes.to_vec(),
+            legal_basis: d.legal_basis,
+            status: d.outcome,
+            outcome: if d.granted { "allow" } else { "deny" },
+            reason: d.reason,
+        }
+    }
+}
+
+/// Reads the consent, decides and records the decision (`consent.decision`). An unknown
+/// purpose is denied.
+pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> StoreResult<Decision> {
+    let decision = ask(store, q, now).await?;
     let event = AuditEvent {
         id: 0,
         tenant: q.tenant.clone(),
@@ -126,12 +154,6 @@ pub async fn judge(
             "legalBasis": decision.legal_basis, "status": decision.outcome,
         }),
     };
-    Ok((decision, event))
-}
-
-/// Reads the consent, decides and records the decision. An unknown purpose is denied.
-pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> StoreResult<Decision> {
-    let (decision, event) = judge(store, q, now).await?;
     store.append_audits(vec![event]).await?;
     Ok(decision)
 }

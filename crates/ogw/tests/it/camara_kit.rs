@@ -229,12 +229,17 @@ pub async fn set_consent(
 
 /// The camara audit records, newest first.
 pub async fn camara_audit(app: &TestApp) -> Vec<AuditEvent> {
+    audit_of(app, "camara.").await
+}
+
+/// The tenant's audit records whose action starts with `prefix`, newest first.
+pub async fn audit_of(app: &TestApp, prefix: &str) -> Vec<AuditEvent> {
     app.state
         .store
         .list_audit(
             &tenant(),
             &AuditFilter {
-                action_prefix: Some("camara.".into()),
+                action_prefix: Some(prefix.into()),
                 limit: 100,
                 ..AuditFilter::default()
             },
