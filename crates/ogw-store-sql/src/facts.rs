@@ -175,11 +175,19 @@ impl Facts {
         if !self.watch_due() {
             return Ok(self.generation.load(Ordering::Acquire));
         }
-        let mut w = self
-            .watch
-            .lock()
-            .map_err(|_| StoreError::Backend("SQLite watcher poisoned".into()))?;
-        // Another thread may have checked while this one waited for the lock.
+        // Another thread is checking right now: go on with the generation as it is rather
+        // than queue behind it (a write it misses is seen at the next check, within the
+        // watch interval, as one made just after a check is).
+        let mut w = match self.watch.try_lock() {
+            Ok(w) => w,
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Ok(self.generation.load(Ordering::Acquire))
+            }
+            Err(std::sync::TryLockError::Poisoned(_)) => {
+                return Err(StoreError::Backend("SQLite watcher poisoned".into()))
+            }
+        };
+        // Another thread may have checked between the two looks.
         if self.watch_due() {
             let started = self.since_open();
             let v = data_version(&w.conn)?;
