@@ -13,7 +13,8 @@
 //! CRT half would otherwise give the factors away, Boneh–DeMillo–Lipton), as AWS-LC and
 //! OpenSSL do for their own. The library's exponentiation is constant-time by design.
 //!
-//! The only unsafe code of the workspace is here: the calls into the library.
+//! The unsafe code of this crate is here: the calls into the library (the workspace's only
+//! other unsafe code is the copy into a mapped file in `ogw-mmap`).
 use std::ffi::c_int;
 use std::path::Path;
 
