@@ -115,7 +115,7 @@ struct Body<'a> {
     target: &'a str,
     outcome: &'a str,
     reason: &'a str,
-    detail: &'a serde_json::Value,
+    detail: &'a ogw_core::store::AuditDetail,
 }
 
 /// A line as read back, borrowed from the read buffer (a string with escapes is copied).
@@ -788,7 +788,7 @@ mod tests {
             target: "+34600000001".into(),
             outcome: "ok".into(),
             reason: String::new(),
-            detail: json!({"n": n, "tags": ["x"]}),
+            detail: json!({"n": n, "tags": ["x"]}).into(),
         }
     }
 

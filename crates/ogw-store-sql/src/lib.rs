@@ -1715,7 +1715,7 @@ mod tests {
             target: "+34600000001".into(),
             outcome: "ok".into(),
             reason: String::new(),
-            detail: serde_json::json!({"status": 200}),
+            detail: serde_json::json!({"status": 200}).into(),
         }
     }
 

@@ -396,7 +396,7 @@ fn audit(tenant: &str, actor: &str, action: &str) -> AuditEvent {
         target: "+34600000001".into(),
         outcome: "ok".into(),
         reason: String::new(),
-        detail: json!({"n": 1, "tags": ["a", "b"]}),
+        detail: json!({"n": 1, "tags": ["a", "b"]}).into(),
     }
 }
 

@@ -21,7 +21,7 @@ use crate::oauth::dpop;
 use crate::oauth::tokens::{AccessClaims, TokenError, TokenService};
 use crate::settings::{IdentifierPolicy, Settings};
 use crate::store::{
-    Application, AuditEvent, Capability, Store, StoreResult, Subscriber, Timestamp,
+    Application, AuditDetail, AuditEvent, Capability, Store, StoreResult, Subscriber, Timestamp,
 };
 
 use super::error::ApiError;
@@ -57,6 +57,20 @@ enum TokenLine {
     /// 3-legged, but the sealed reference cannot be opened (e.g. another server secret).
     Unresolvable,
     Line(PhoneNumber),
+}
+
+/// The detail of a call's audit event, serialised straight into its JSON text.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CallDetail<'a> {
+    api: &'a str,
+    operation: &'a str,
+    status: u16,
+    three_legged: bool,
+    purpose: Option<&'a str>,
+    jti: &'a str,
+    correlator: Option<&'a str>,
+    consent: &'a [consent::DecisionRecord],
 }
 
 /// An authenticated API consumer.
@@ -453,15 +467,15 @@ impl Caller {
             target: target.map(|n| n.to_string()).unwrap_or_default(),
             outcome: outcome.into(),
             reason,
-            detail: serde_json::json!({
-                "api": op.api,
-                "operation": op.operation,
-                "status": status,
-                "threeLegged": self.is_three_legged(),
-                "purpose": self.claims.purpose,
-                "jti": self.claims.jti,
-                "correlator": cx.correlator,
-                "consent": decisions,
+            detail: AuditDetail::of(&CallDetail {
+                api: op.api,
+                operation: op.operation,
+                status,
+                three_legged: self.is_three_legged(),
+                purpose: self.claims.purpose.as_deref(),
+                jti: &self.claims.jti,
+                correlator: cx.correlator,
+                consent: &decisions,
             }),
         };
         match cx.store.append_audits(vec![event]).await {

@@ -336,10 +336,10 @@ mod tests {
         // refused on its scopes before it.
         let decided: Vec<usize> = audit
             .iter()
-            .map(|a| a.detail["consent"].as_array().map_or(0, Vec::len))
+            .map(|a| a.detail.value()["consent"].as_array().map_or(0, Vec::len))
             .collect();
         assert_eq!(decided, [1, 1, 1, 1, 0]);
-        let d = &audit[0].detail["consent"][0];
+        let d = &audit[0].detail.value()["consent"][0];
         assert_eq!(d["purpose"], "dpv:FraudPreventionAndDetection");
         assert_eq!(d["scopes"], serde_json::json!(["sim-swap"]));
         assert_eq!(d["legalBasis"], "legitimate_interest");

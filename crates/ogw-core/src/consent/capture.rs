@@ -402,7 +402,7 @@ async fn audit(
             target: msisdn.to_string(),
             outcome: outcome.into(),
             reason: reason.into(),
-            detail,
+            detail: detail.into(),
         }])
         .await?;
     Ok(())

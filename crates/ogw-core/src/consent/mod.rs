@@ -152,7 +152,8 @@ pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> Store
         detail: serde_json::json!({
             "purpose": q.purpose, "scopes": q.scopes, "context": q.context,
             "legalBasis": decision.legal_basis, "status": decision.outcome,
-        }),
+        })
+        .into(),
     };
     store.append_audits(vec![event]).await?;
     Ok(decision)

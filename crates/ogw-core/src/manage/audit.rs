@@ -63,7 +63,7 @@ pub(crate) async fn record(
             target: target.into(),
             outcome: "ok".into(),
             reason: reason.into(),
-            detail,
+            detail: detail.into(),
         }])
         .await?;
     Ok(())
@@ -122,6 +122,6 @@ pub fn view(e: AuditEvent) -> AuditEventView {
         target: e.target,
         outcome: e.outcome,
         reason: e.reason,
-        detail: e.detail,
+        detail: e.detail.value(),
     }
 }

@@ -63,7 +63,7 @@ impl Deps<'_> {
                 target: target.to_owned(),
                 outcome: outcome.to_owned(),
                 reason: reason.to_owned(),
-                detail,
+                detail: detail.into(),
             }])
             .await?;
         Ok(())

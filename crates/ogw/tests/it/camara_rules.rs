@@ -386,17 +386,17 @@ async fn every_call_is_audited_and_counted() {
             (CLIENT, "camara.sim_swap.check", MAIN, "ok"),
         ]
     );
-    assert_eq!(audit[2].detail["correlator"], CORRELATOR);
-    assert_eq!(audit[2].detail["operation"], "checkSimSwap");
+    assert_eq!(audit[2].detail.value()["correlator"], CORRELATOR);
+    assert_eq!(audit[2].detail.value()["operation"], "checkSimSwap");
     // The consent decision is in the call's own record (through the journal and the fold),
     // not an event of its own; the 404 (line unknown) and 403 (scope) ended before it.
-    let decision = &audit[2].detail["consent"];
+    let decision = &audit[2].detail.value()["consent"];
     assert_eq!(decision.as_array().map(Vec::len), Some(1), "{decision}");
     assert_eq!(decision[0]["purpose"], "dpv:FraudPreventionAndDetection");
     assert_eq!(decision[0]["outcome"], "allow");
     assert_eq!(decision[0]["status"], "ALLOWED");
-    assert_eq!(audit[1].detail["consent"], json!([]));
-    assert_eq!(audit[0].detail["consent"], json!([]));
+    assert_eq!(audit[1].detail.value()["consent"], json!([]));
+    assert_eq!(audit[0].detail.value()["consent"], json!([]));
     let decisions = audit_of(&app, "consent.decision").await;
     assert!(decisions.is_empty(), "{decisions:?}");
     let metrics = app

@@ -84,7 +84,7 @@ async fn latest_evidence(app: &TestApp, action: &str) -> (String, Value) {
     let e = events
         .first()
         .unwrap_or_else(|| panic!("no {action} audit"));
-    (e.target.clone(), e.detail["evidence"].clone())
+    (e.target.clone(), e.detail.value()["evidence"].clone())
 }
 
 fn hidden(html: &str, name: &str) -> String {
