@@ -358,7 +358,7 @@ struct Folder {
     /// A read-only handle on the journal, or on the retired journal while that is folded.
     reader: File,
     /// Where the data of the file being read ends: `None` for the live journal (the
-    /// appender's length, read under its lock), fixed for a retired or recovered file.
+    /// appender's length, `JournalShared::data_end`), fixed for a retired or recovered file.
     end: Option<u64>,
     /// The file `reader` reads.
     reading: PathBuf,
@@ -415,9 +415,7 @@ impl Folder {
     fn recover(&mut self) -> StoreResult<()> {
         if self.retired.exists() {
             self.read_fixed(self.retired.clone())?;
-            self.fold_to_end()?;
-            self.checkpoint()?;
-            std::fs::remove_file(&self.retired).map_err(io("deleting the retired journal"))?;
+            self.fold_and_delete()?;
         }
         self.read_fixed(self.path.clone())?;
         self.fold_to_end()?;
@@ -679,10 +677,15 @@ impl Folder {
     /// deletes it and goes back to reading the journal. On failure `reading` stays on the
     /// retired file and the next fold starts here again.
     fn finish_retired(&mut self) -> StoreResult<()> {
+        self.fold_and_delete()?;
+        self.read_live()
+    }
+
+    /// Folds the retired file to its end, syncs the audit file and deletes the retired file.
+    fn fold_and_delete(&mut self) -> StoreResult<()> {
         self.fold_to_end()?;
         self.checkpoint()?;
-        std::fs::remove_file(&self.retired).map_err(io("deleting the retired journal"))?;
-        self.read_live()
+        std::fs::remove_file(&self.retired).map_err(io("deleting the retired journal"))
     }
 
     /// Renames the journal to the retired name and points appends at a fresh journal; the
