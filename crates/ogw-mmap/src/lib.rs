@@ -91,10 +91,17 @@ impl MappedFile {
         self.map.len() == 0
     }
 
-    /// The file, e.g. to write past the mapped length with `write_at` (it then grows; the
-    /// mapping stays as it is).
-    pub fn file(&self) -> &File {
-        &self.file
+    /// Writes `bytes` at `offset` of the file with `pwrite`, e.g. past the mapped length (the
+    /// file then grows; the mapping stays as it is).
+    pub fn pwrite_all_at(&self, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.file.write_all_at(bytes, offset)
+    }
+
+    /// Cuts the file to `len` bytes, but never shorter than the map (an access past the end
+    /// of a shortened file raises SIGBUS): what was written past the map is dropped.
+    pub fn truncate_to(&self, len: u64) -> io::Result<()> {
+        self.file.set_len(len.max(self.map.len() as u64))
     }
 
     /// Copies `bytes` to `offset` of the file. `false`, and nothing written, when they do not
@@ -109,7 +116,7 @@ impl MappedFile {
         }
         // SAFETY: `offset..offset + bytes.len()` lies inside the mapping (checked above), which
         // stays valid while `self` lives: the file was allocated to the map's full length
-        // before mapping and nothing in this process shortens it. `&mut self` excludes
+        // before mapping and no method here shortens it below that (`truncate_to` clamps). `&mut self` excludes
         // another writer in this process; `bytes` is caller memory, not part of the map, so
         // the ranges do not overlap.
         unsafe {

@@ -1,6 +1,4 @@
 #![allow(clippy::unwrap_used)]
-use std::os::unix::fs::FileExt;
-
 use super::*;
 
 #[test]
@@ -32,9 +30,13 @@ fn what_does_not_fit_is_refused_whole() {
         .iter()
         .all(|&b| b == 0));
     // Past the map, the file itself takes the bytes and grows.
-    m.file().write_all_at(b"more\n", 4096).unwrap();
+    m.pwrite_all_at(4096, b"more\n").unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[4088..], b"12345678more\n");
+    // Cutting it never goes below the map.
+    m.truncate_to(0).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 4096);
+    assert!(m.write_at(0, b"still mapped"));
 }
 
 #[test]

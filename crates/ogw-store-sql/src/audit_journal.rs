@@ -845,6 +845,15 @@ mod tests {
         text.trim_end_matches('\0').to_owned()
     }
 
+    /// The corrupt-line copies in `dir`.
+    fn corrupt_copies(dir: &tempfile::TempDir) -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("corrupt"))
+            .collect()
+    }
+
     fn seqs(text: &str) -> Vec<u64> {
         text.lines()
             .map(|l| serde_json::from_str::<Line>(l).unwrap().seq)
@@ -1046,11 +1055,7 @@ mod tests {
         std::fs::write(path_for(&main), &bytes).unwrap();
         let j = open(&main, ON_REQUEST);
         assert_eq!(actors(&main), ["a1", "a2"]);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name.contains("corrupt"))
-            .collect();
+        let names = corrupt_copies(&dir);
         assert!(names.is_empty(), "{names:?}");
         // The fresh journal numbers on from the last folded line.
         j.append(&[event(3)]).unwrap();
@@ -1097,11 +1102,7 @@ mod tests {
         .unwrap();
         let _j = open(&main, ON_REQUEST);
         assert_eq!(actors(&main), ["a1"]);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name.contains("corrupt"))
-            .collect();
+        let names = corrupt_copies(&dir);
         assert!(names.is_empty(), "{names:?}");
     }
 

@@ -61,10 +61,11 @@ impl Sink {
                         return Ok(());
                     }
                 }
-                let result = m.file().write_all_at(buf, offset);
+                let result = m.pwrite_all_at(offset, buf);
                 if result.is_err() {
                     // Nothing of a failed append may be read back: zeros where it fell inside
-                    // the map, and the file no longer than the map (never shorter: SIGBUS).
+                    // the map, and the file cut back to where the append began (never shorter
+                    // than the map).
                     let len = m.len();
                     if let Ok(at) = usize::try_from(offset) {
                         if at < len {
@@ -72,8 +73,7 @@ impl Sink {
                             m.write_at(at, &zeros);
                         }
                     }
-                    let keep = offset.max(len as u64);
-                    if let Err(cut) = m.file().set_len(keep) {
+                    if let Err(cut) = m.truncate_to(offset) {
                         tracing::error!(error = %cut, "audit journal: cutting off a failed append failed");
                     }
                 }
