@@ -185,6 +185,12 @@ PY
   # The ceiling again at this moment: the 10k and 10M rows are ten minutes and an import
   # apart, and this VM's speed drifts by more than the flatness target allows (PERF.md).
   BODY=$SWAP_BODY run "swap_base_after_16" "POST /sim-swap/v2/check — bare axum ceiling, after the growth" 16 "http://$BASE/sim-swap/v2/check" post.lua
+  # Both once more, in the reverse order (new line, random, ceiling, ceiling, new line), so that
+  # the flatness target compares means of two rather than single 8 s samples.
+  BODY=$SWAP_BODY measure 16 "http://$BASE/sim-swap/v2/check" post.lua
+  record swap_base_after_pair_16 "POST /sim-swap/v2/check — bare axum ceiling after the growth, mean of 2" 16 "$(mean "${RPS[swap_base_after_16]}" "$M_RPS")" "$(mean "${P50[swap_base_after_16]}" "$M_P50")" "$(mean "${P99[swap_base_after_16]}" "$M_P99")" $(( BAD[swap_base_after_16] + M_BAD ))
+  BODY="{\"phoneNumber\":\"$LARGE_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" measure 16 "http://$OGW/sim-swap/v2/check" post.lua
+  record swap_large_pair_16 "POST /sim-swap/v2/check — new line, $LARGE_SUBSCRIBERS in store, mean of 2" 16 "$(mean "${RPS[swap_large_16]}" "$M_RPS")" "$(mean "${P50[swap_large_16]}" "$M_P50")" "$(mean "${P99[swap_large_16]}" "$M_P99")" $(( BAD[swap_large_16] + M_BAD ))
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }'; }
@@ -207,9 +213,9 @@ target "SIM swap, imported line ÷ demo line, req/s (c=16, $SUBSCRIBERS subscrib
 if [ "$LARGE_SUBSCRIBERS" -gt "$SUBSCRIBERS" ]; then
   # Each side as a share of the ceiling measured at its moment, so that the VM's drift between
   # them cancels out; the raw quotient follows as information.
-  target "SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store, each ÷ the ceiling at its moment (c=16)" "$(ratio "$(share "${RPS[swap_large_16]}" "${RPS[swap_base_after_16]}")" "$(share "${RPS[swap_big_16]}" "${RPS[swap_base_16]}")")" ">=" 0.9
-  TARGETS+=("| (raw: SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS, drift included) | $(ratio "${RPS[swap_large_16]}" "${RPS[swap_big_16]}") | — | info |")
-  target "SIM swap p99, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store (c=16)" "$(ratio "${P99[swap_large_16]}" "${P99[swap_big_16]}")" "<=" 1.5
+  target "SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store, each ÷ the ceiling at its moment (c=16, means of 2)" "$(ratio "$(share "${RPS[swap_large_pair_16]}" "${RPS[swap_base_after_pair_16]}")" "$(share "${RPS[swap_big_pair_16]}" "${RPS[swap_base_16]}")")" ">=" 0.9
+  TARGETS+=("| (raw: SIM swap req/s, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS, means of 2, drift included) | $(ratio "${RPS[swap_large_pair_16]}" "${RPS[swap_big_pair_16]}") | — | info |")
+  target "SIM swap p99, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store (c=16, means of 2)" "$(ratio "${P99[swap_large_pair_16]}" "${P99[swap_big_pair_16]}")" "<=" 1.5
   # Lines asked at random: among 10k the facts soon hold them all, among 10M nearly every call
   # reads SQLite; the tail must not grow with the store (req/s are the miss path's, see PERF.md).
   target "SIM swap p99, random line: $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers (c=16)" "$(ratio "${P99[swap_rand2_16]}" "${P99[swap_rand_16]}")" "<=" 1.5
