@@ -484,11 +484,9 @@ impl Folder {
     }
 
     /// Where the data of the file being read ends.
-    fn data_end(&self) -> StoreResult<u64> {
-        match self.end {
-            Some(end) => Ok(end),
-            None => Ok(self.shared.data_end.load(Ordering::Acquire)),
-        }
+    fn data_end(&self) -> u64 {
+        self.end
+            .unwrap_or_else(|| self.shared.data_end.load(Ordering::Acquire))
     }
 
     /// Folds everything appended before the call, then empties the file if it is longer
@@ -499,7 +497,7 @@ impl Folder {
         if self.reading == self.retired {
             self.finish_retired()?;
         }
-        let target = self.data_end()?;
+        let target = self.data_end();
         if self.end.is_none() {
             self.prefault_ahead(target);
         }
@@ -513,7 +511,7 @@ impl Folder {
     /// Folds up to `FOLD_BATCH` complete lines past `offset` in one transaction. `false`:
     /// nothing to fold.
     fn fold_batch(&mut self) -> StoreResult<bool> {
-        let len = self.data_end()?;
+        let len = self.data_end();
         if len <= self.offset {
             return Ok(false);
         }
@@ -621,7 +619,7 @@ impl Folder {
     /// (torn by a power loss: its caller was never answered) is discarded.
     fn fold_to_end(&mut self) -> StoreResult<()> {
         while self.fold_batch()? {}
-        let len = self.data_end()?;
+        let len = self.data_end();
         if len > self.offset {
             tracing::warn!(path = %self.reading.display(), bytes = len - self.offset, "audit journal ends in a torn line; discarded");
         }

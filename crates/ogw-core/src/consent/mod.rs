@@ -22,6 +22,17 @@ pub struct Decision {
     pub reason: &'static str,
 }
 
+impl Decision {
+    /// The audit trail's word for it: `allow` or `deny`.
+    pub fn audit_outcome(&self) -> &'static str {
+        if self.granted {
+            "allow"
+        } else {
+            "deny"
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
@@ -108,9 +119,9 @@ pub async fn ask(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> StoreResul
     })
 }
 
-/// What a decision leaves in the audit trail: what was asked, what was answered and why.
-/// Stands alone as a `consent.decision` event's detail (with the context), and inside the
-/// record of the CAMARA call that took it (`detail.consent`, one entry per purpose judged).
+/// What a decision leaves in the record of the CAMARA call that took it (`detail.consent`, one
+/// entry per purpose judged): what was asked, what was answered and why — the fields of a
+/// `consent.decision` event's detail, outcome and reason, less the context (the call itself).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DecisionRecord {
@@ -130,7 +141,7 @@ impl DecisionRecord {
             scopes: q.scopes.to_vec(),
             legal_basis: d.legal_basis,
             status: d.outcome,
-            outcome: if d.granted { "allow" } else { "deny" },
+            outcome: d.audit_outcome(),
             reason: d.reason,
         }
     }
@@ -147,7 +158,7 @@ pub async fn evaluate(store: &dyn Store, q: &Query<'_>, now: Timestamp) -> Store
         actor: q.client_id.to_string(),
         action: "consent.decision".into(),
         target: q.msisdn.to_string(),
-        outcome: if decision.granted { "allow" } else { "deny" }.into(),
+        outcome: decision.audit_outcome().into(),
         reason: decision.reason.into(),
         detail: serde_json::json!({
             "purpose": q.purpose, "scopes": q.scopes, "context": q.context,
