@@ -78,20 +78,39 @@ impl<S: Send + Sync> FromRequest<S> for OAuthParams {
     }
 }
 
-/// The bearer token of `Authorization`, scheme matched case-insensitively (RFC 7235 §2.1).
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+/// `Authorization: <scheme> <token>` with a token, the scheme as sent.
+fn authorization(headers: &HeaderMap) -> Option<(&str, &str)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    (!token.is_empty()).then_some((scheme, token))
 }
 
-/// The access token of `Authorization: DPoP <token>` (RFC 9449 §7.1), scheme case-insensitive.
-pub fn dpop_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("dpop") && !token.is_empty()).then_some(token)
+/// The bearer token of `Authorization`, scheme matched case-insensitively (RFC 7235 §2.1).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    match presented_token(headers) {
+        Presented::Bearer(token) => Some(token),
+        _ => None,
+    }
+}
+
+/// How a request presents its access token in `Authorization`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented<'a> {
+    Bearer(&'a str),
+    /// `Authorization: DPoP <token>` (RFC 9449 §7.1).
+    Dpop(&'a str),
+    /// No token, or another scheme.
+    None,
+}
+
+/// The access token of `Authorization` and its scheme (case-insensitive, RFC 7235 §2.1).
+pub fn presented_token(headers: &HeaderMap) -> Presented<'_> {
+    match authorization(headers) {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Presented::Bearer(token),
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("dpop") => Presented::Dpop(token),
+        _ => Presented::None,
+    }
 }
 
 /// The device address for network-based authentication: the TCP peer, or — only when the
@@ -262,5 +281,19 @@ mod tests {
         assert_eq!(bearer_token(&h), Some("abc"));
         h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
         assert_eq!(bearer_token(&h), None);
+    }
+
+    #[test]
+    fn the_presented_scheme_is_told_apart() {
+        let mut h = HeaderMap::new();
+        assert_eq!(presented_token(&h), Presented::None);
+        h.insert(header::AUTHORIZATION, "dpop tok".parse().unwrap());
+        assert_eq!(presented_token(&h), Presented::Dpop("tok"));
+        h.insert(header::AUTHORIZATION, "Bearer tok".parse().unwrap());
+        assert_eq!(presented_token(&h), Presented::Bearer("tok"));
+        h.insert(header::AUTHORIZATION, "Bearer  ".parse().unwrap());
+        assert_eq!(presented_token(&h), Presented::None);
+        h.insert(header::AUTHORIZATION, "Basic tok".parse().unwrap());
+        assert_eq!(presented_token(&h), Presented::None);
     }
 }

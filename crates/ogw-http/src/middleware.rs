@@ -1,16 +1,24 @@
-//! Cross-cutting layers: request metrics and the CAMARA `x-correlator` header.
+//! Cross-cutting layers: the request timeout, request metrics and the CAMARA `x-correlator`
+//! header.
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use foldhash::fast::RandomState;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::error::CamaraError;
+use crate::routes::IMPORTS_PREFIX;
+
+/// How long any request may take before it is answered 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// An import streams a file of any size: it gets far more time than other requests.
+pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(3600);
 
 const DURATION_METRIC: &str = "http_request_duration_seconds";
 
@@ -37,6 +45,55 @@ pub fn prometheus() -> PrometheusHandle {
         .clone()
 }
 
+/// The CAMARA APIs' base paths, under the server's `base_path`.
+#[derive(Debug, Clone)]
+pub struct CamaraPaths(Arc<[String]>);
+
+impl CamaraPaths {
+    pub fn new(base_path: &str, api_bases: &[&str]) -> Self {
+        Self(
+            api_bases
+                .iter()
+                .map(|b| format!("{base_path}{b}"))
+                .collect(),
+        )
+    }
+
+    /// `path` is an API's base path or under it.
+    fn covers(&self, path: &str) -> bool {
+        self.0.iter().any(|base| {
+            path.strip_prefix(base.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+}
+
+/// What every request passes through once, before routing: its time limit (past it, 503 with
+/// no body, and the handler is dropped) and, under the CAMARA base paths, [`x_correlator`].
+pub async fn edge(State(camara): State<CamaraPaths>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let limit = time_limit(path);
+    let run = async move {
+        if camara.covers(req.uri().path()) {
+            x_correlator(req, next).await
+        } else {
+            next.run(req).await
+        }
+    };
+    match tokio::time::timeout(limit, run).await {
+        Ok(res) => res,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+fn time_limit(path: &str) -> Duration {
+    if path.starts_with(IMPORTS_PREFIX) {
+        IMPORT_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    }
+}
+
 /// Counts requests and observes latency per route template (not raw path) and status.
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -53,13 +110,14 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
 /// The (counter, histogram) of one route, method and status.
 type RouteMetrics = (metrics::Counter, metrics::Histogram);
 /// Route template → (method, status) → handles.
-type RouteMetricsCache = HashMap<Box<str>, HashMap<(Method, u16), RouteMetrics>>;
+type RouteMetricsCache =
+    HashMap<Box<str>, HashMap<(Method, u16), RouteMetrics, RandomState>, RandomState>;
 
 thread_local! {
     /// Handles already registered, per thread: building the labelled key and looking it up in
     /// the global registry on every request cost three allocations and two hash lookups behind
     /// shared locks. Bounded by routes × methods × statuses.
-    static ROUTE_METRICS: RefCell<RouteMetricsCache> = RefCell::new(HashMap::new());
+    static ROUTE_METRICS: RefCell<RouteMetricsCache> = RefCell::new(HashMap::default());
 }
 
 fn route_metrics(route: &str, method: &Method, status: StatusCode) -> RouteMetrics {
@@ -120,7 +178,29 @@ fn valid_correlator(v: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_correlator;
+    use super::*;
+
+    #[test]
+    fn imports_get_the_long_time_limit_and_nothing_else_does() {
+        assert_eq!(
+            time_limit("/v1/network/imports/subscribers"),
+            IMPORT_TIMEOUT
+        );
+        assert_eq!(time_limit("/v1/network/sim-changes"), REQUEST_TIMEOUT);
+        assert_eq!(time_limit("/sim-swap/v2/check"), REQUEST_TIMEOUT);
+        assert_eq!(time_limit("/v1/network/imports"), REQUEST_TIMEOUT);
+    }
+
+    #[test]
+    fn camara_paths_cover_their_bases_and_what_is_under_them() {
+        let paths = CamaraPaths::new("/bp", &["/sim-swap/v2"]);
+        assert!(paths.covers("/bp/sim-swap/v2"));
+        assert!(paths.covers("/bp/sim-swap/v2/"));
+        assert!(paths.covers("/bp/sim-swap/v2/check"));
+        assert!(!paths.covers("/bp/sim-swap/v2x"));
+        assert!(!paths.covers("/sim-swap/v2/check"));
+        assert!(!paths.covers("/bp/token"));
+    }
 
     #[test]
     fn correlator_pattern() {

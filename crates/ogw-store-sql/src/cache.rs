@@ -21,11 +21,11 @@ use ogw_core::store::{Application, Capability, Tenant};
 /// How long another node's change may take to be seen here.
 pub const TTL: Duration = Duration::from_secs(2);
 
-struct Map<K, V>(Mutex<HashMap<K, (Instant, V)>>);
+struct Map<K, V>(Mutex<HashMap<K, (Instant, V), foldhash::fast::RandomState>>);
 
 impl<K: Eq + Hash, V: Clone> Map<K, V> {
     fn new() -> Self {
-        Self(Mutex::new(HashMap::new()))
+        Self(Mutex::new(HashMap::default()))
     }
     fn get<Q>(&self, k: &Q) -> Option<V>
     where

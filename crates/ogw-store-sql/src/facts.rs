@@ -22,7 +22,6 @@
 //! 50–250 ms while lines probed at random filled it (PERF.md); a shard regrows a sixteenth of
 //! it, and only its own callers wait. (Sized up front instead, the maps cost 60 MiB of RSS at
 //! idle.)
-use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::path::Path;
@@ -30,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use foldhash::fast::RandomState;
 use ogw_core::store::{Consent, StoreError, StoreResult, Subscriber, Timestamp};
 use rusqlite::{Connection, OpenFlags};
 
@@ -51,7 +51,7 @@ struct Table<V> {
 
 struct Shard<V> {
     generation: u64,
-    map: HashMap<String, V>,
+    map: HashMap<String, V, RandomState>,
 }
 
 impl<V: Clone> Table<V> {
@@ -59,12 +59,12 @@ impl<V: Clone> Table<V> {
         let shard = || {
             Mutex::new(Shard {
                 generation: 0,
-                map: HashMap::new(),
+                map: HashMap::default(),
             })
         };
         Self {
             shards: (0..SHARDS).map(|_| shard()).collect(),
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
         }
     }
 

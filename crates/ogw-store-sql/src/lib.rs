@@ -698,12 +698,13 @@ macro_rules! sql_store {
                     msisdn: &PhoneNumber,
                 ) -> StoreResult<Option<Subscriber>> {
                     let sql = crate::prefetch::SUBSCRIBER_BY_MSISDN;
-                    let args = args![tenant.as_str(), msisdn.as_str()];
+                    // Built only when the database is asked: a cached answer needs no parameters.
+                    let args = || args![tenant.as_str(), msisdn.as_str()];
                     if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
                         let key = crate::prefetch::line_key(tenant, msisdn);
-                        return facts.subscriber(key, || opt(fast.row::<SubscriberRow>(sql, args)?));
+                        return facts.subscriber(key, || opt(fast.row::<SubscriberRow>(sql, args())?));
                     }
-                    opt(row::<SubscriberRow, _>(&self.pool, sql, args).await?)
+                    opt(row::<SubscriberRow, _>(&self.pool, sql, args()).await?)
                 }
 
                 async fn get_subscriber_by_id(
@@ -766,14 +767,15 @@ macro_rules! sql_store {
                     msisdn: &PhoneNumber,
                 ) -> StoreResult<Option<Timestamp>> {
                     let sql = crate::prefetch::LATEST_SIM_CHANGE;
-                    let args = args![tenant.as_str(), msisdn.as_str()];
+                    // Built only when the database is asked: a cached answer needs no parameters.
+                    let args = || args![tenant.as_str(), msisdn.as_str()];
                     if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
                         let key = crate::prefetch::line_key(tenant, msisdn);
                         return facts.latest_sim_change(key, || {
-                            opt_ts(fast.scalar_one::<Option<i64>>(sql, args)?)
+                            opt_ts(fast.scalar_one::<Option<i64>>(sql, args())?)
                         });
                     }
-                    opt_ts(scalar_one::<Option<i64>, _>(&self.pool, sql, args).await?)
+                    opt_ts(scalar_one::<Option<i64>, _>(&self.pool, sql, args()).await?)
                 }
 
                 async fn prefetch_line(
@@ -992,7 +994,8 @@ macro_rules! sql_store {
                     purpose: &Purpose,
                 ) -> StoreResult<Option<Consent>> {
                     let sql = crate::prefetch::CONSENT_BY_KEY;
-                    let args = args![
+                    // Built only when the database is asked: a cached answer needs no parameters.
+                    let args = || args![
                         tenant.as_str(),
                         msisdn.as_str(),
                         client_id.as_str(),
@@ -1000,9 +1003,9 @@ macro_rules! sql_store {
                     ];
                     if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
                         let key = crate::prefetch::consent_key(tenant, msisdn, client_id, purpose);
-                        return facts.consent(key, || opt(fast.row::<ConsentRow>(sql, args)?));
+                        return facts.consent(key, || opt(fast.row::<ConsentRow>(sql, args())?));
                     }
-                    opt(row::<ConsentRow, _>(&self.pool, sql, args).await?)
+                    opt(row::<ConsentRow, _>(&self.pool, sql, args()).await?)
                 }
 
                 async fn put_consent(
@@ -1254,12 +1257,13 @@ macro_rules! sql_store {
                 async fn is_jti_revoked(&self, tenant: &TenantId, jti: &str) -> StoreResult<bool> {
                     let sql =
                         "SELECT COUNT(*) FROM revoked_tokens WHERE tenant_id = $1 AND jti = $2";
-                    let args = args![tenant.as_str(), jti];
+                    // Built only when the database is asked: a cached answer needs no parameters.
+                    let args = || args![tenant.as_str(), jti];
                     if let (Some(facts), Some(fast)) = (&self.facts, &self.fast) {
                         let key = crate::facts::key(&[tenant.as_str(), jti]);
-                        return facts.revoked(key, || Ok(fast.scalar_one::<i64>(sql, args)? > 0));
+                        return facts.revoked(key, || Ok(fast.scalar_one::<i64>(sql, args())? > 0));
                     }
-                    Ok(scalar_one::<i64, _>(&self.pool, sql, args).await? > 0)
+                    Ok(scalar_one::<i64, _>(&self.pool, sql, args()).await? > 0)
                 }
 
                 async fn use_jti_once(

@@ -91,7 +91,7 @@ async fn network_authenticated_line(
     cx: &Cx<'_>,
     caller: &Caller,
     op: &Operation,
-) -> Result<(crate::store::Capability, PhoneNumber), ApiError> {
+) -> Result<(super::caller::Grant, PhoneNumber), ApiError> {
     let cap = caller.authorize(cx, op).await?;
     if !caller.is_three_legged() || !caller.claims.network_authenticated() {
         return Err(ApiError::NotAuthenticatedByMobileNetwork);

@@ -211,7 +211,7 @@ pub struct KeyRing {
     pub active_kid: String,
     pub active_alg: TokenAlg,
     pub signer: Arc<Signer>,
-    pub decoding: HashMap<String, Verifier>,
+    pub decoding: HashMap<String, Verifier, foldhash::fast::RandomState>,
     pub jwks: serde_json::Value,
 }
 
@@ -227,7 +227,7 @@ impl KeyRing {
             reason,
         };
         let (active_alg, signer) = Signer::parse(active).map_err(|e| unusable(active, e))?;
-        let mut decoding = HashMap::new();
+        let mut decoding = HashMap::default();
         for k in keys {
             let jwk = |name: &str| k.public_jwk[name].as_str().unwrap_or_default();
             let (alg, key) = match TokenAlg::parse(&k.alg) {

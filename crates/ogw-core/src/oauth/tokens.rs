@@ -142,7 +142,9 @@ pub struct TokenService {
 /// the revoked `jti` on every call). Bounded: past [`VERIFIED_CACHE_MAX`] entries the expired
 /// ones go, and if that is not enough, all of them.
 #[derive(Default)]
-struct VerifiedCache(std::sync::Mutex<std::collections::HashMap<Box<str>, Verified>>);
+struct VerifiedCache(
+    std::sync::Mutex<std::collections::HashMap<Box<str>, Verified, foldhash::fast::RandomState>>,
+);
 
 /// A verified token's `kid` and claims, shared with the calls that present it.
 type Verified = (Arc<str>, Arc<AccessClaims>);

@@ -7,16 +7,14 @@ mod oauth;
 mod pages;
 mod system;
 
-use std::time::Duration;
-
-use axum::http::StatusCode;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::middleware::track_metrics;
+use crate::middleware::{edge, track_metrics, CamaraPaths};
 use crate::state::AppState;
+
+pub(crate) use network::IMPORTS_PREFIX;
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
@@ -30,18 +28,20 @@ pub fn router(state: AppState) -> Router {
     } else {
         Router::new().nest(&base, public)
     };
-    mounted
+    let camara_paths = CamaraPaths::new(&base, &camara::API_BASES);
+    let routed = mounted
         .merge(system::routes())
         // Management lives under /v1 always, not under base_path (DECISIONS 10).
         .merge(manage::routes())
         .merge(network::routes())
+        // Per route: the metrics are labelled with the matched route template.
         .route_layer(from_fn(track_metrics))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
-        // Bulk imports stream large bodies: their own, longer timeout.
-        .merge(network::import_routes())
+        .with_state(state);
+    // The layers for every request wrap the routed service once. `Router::layer` wraps each
+    // route on its own instead, and every layer so applied costs each request a boxed clone
+    // of the route's whole stack and a boxed future (bench/PERF.md, round 8).
+    Router::new()
+        .fallback_service(routed)
+        .layer(from_fn_with_state(camara_paths, edge))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }

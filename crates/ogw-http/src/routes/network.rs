@@ -2,12 +2,9 @@
 //! `subscribers:write`): `POST /v1/network/sim-changes` and the bulk import upload
 //! `POST /v1/network/imports/{kind}`. The tenant is the caller's own unless an operator-wide
 //! caller names one with `?tenant=`.
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -20,31 +17,23 @@ use ogw_core::network::managed;
 use ogw_core::network::sim_change::SimChangeIn;
 use ogw_core::network::sim_change::SimChangeRecorded;
 use serde::Deserialize;
-use tower_http::timeout::TimeoutLayer;
 use utoipa::{IntoParams, OpenApi};
 
 use super::manage::support::{ApiError, ErrorBody, MJson, MPath, MQuery, ManageCaller};
 use crate::error::CamaraError;
-use crate::middleware::track_metrics;
 use crate::state::AppState;
 
-/// An import streams a file of any size: it gets far more time than other requests.
-pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Where bulk imports are uploaded (`/v1/network/imports/{kind}`): they stream a file of any
+/// size, so they get `crate::middleware::IMPORT_TIMEOUT` instead of the request timeout.
+pub(crate) const IMPORTS_PREFIX: &str = "/v1/network/imports/";
 
-/// Routes with the ordinary request timeout.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/v1/network/sim-changes", post(network_sim_changes_post))
-}
-
-/// The upload route: mounted outside the router-wide timeout, with its own.
-pub fn import_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/network/imports/{kind}", post(network_imports_post))
-        .route_layer(from_fn(track_metrics))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            IMPORT_TIMEOUT,
-        ))
+        .route("/v1/network/sim-changes", post(network_sim_changes_post))
+        .route(
+            &format!("{IMPORTS_PREFIX}{{kind}}"),
+            post(network_imports_post),
+        )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -55,8 +44,7 @@ struct TenantParam {
     tenant: Option<String>,
 }
 
-/// The OpenAPI description of these routes, merged into `/v1/openapi.json` (they are mounted
-/// apart from the management router for the import's own timeout).
+/// The OpenAPI description of these routes, merged into `/v1/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
     paths(network_sim_changes_post, network_imports_post),

@@ -1,6 +1,6 @@
 //! The CAMARA network APIs, each under its CAMARA base path with its official OpenAPI
-//! document at `<base>/openapi.yaml`. Every router carries the `x-correlator` layer and
-//! answers unknown paths and methods in the CAMARA error format.
+//! document at `<base>/openapi.yaml`. Requests under those paths carry `x-correlator` (the
+//! router-wide edge layer); unknown paths and methods are answered in the CAMARA error format.
 //!
 //! Handlers are named after the spec operationIds and only extract and map:
 //! [`Call`] authenticates the bearer token (never rejecting: a failed authentication is
@@ -19,7 +19,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, MethodRouter};
 use axum::{Json, Router};
@@ -31,8 +30,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::CamaraError;
-use crate::extract::{bearer_token, dpop_token};
-use crate::middleware::{x_correlator, Correlator};
+use crate::extract::{presented_token, Presented};
+use crate::middleware::Correlator;
 use crate::state::AppState;
 
 const SIM_SWAP_SPEC: &str = include_str!("../../../openapi/sim-swap-v2.1.0.yaml");
@@ -41,26 +40,27 @@ const NUMBER_VERIFICATION_SPEC: &str =
 const QOS_PROFILES_SPEC: &str = include_str!("../../../openapi/qos-profiles-v1.1.0.yaml");
 const CONSENT_INFO_SPEC: &str = include_str!("../../../openapi/consent-info-v0.2.0.yaml");
 
-/// The four APIs under their CAMARA base paths (major version only, except Consent Info's
-/// initial 0.x version, whose base path is `v0.2`).
+/// The four APIs' CAMARA base paths (major version only, except Consent Info's initial 0.x
+/// version, whose base path is `v0.2`): every request under them carries `x-correlator`.
+pub(crate) const API_BASES: [&str; 4] = [
+    "/sim-swap/v2",
+    "/number-verification/v2",
+    "/qos-profiles/v1",
+    "/consent-info/v0.2",
+];
+
+/// The four APIs under their base paths.
 pub fn routes() -> Router<AppState> {
+    let [sim_swap, number_verification, qos_profiles, consent_info] = API_BASES;
     Router::new()
-        .merge(api("/sim-swap/v2", sim_swap::routes(), SIM_SWAP_SPEC))
+        .merge(api(sim_swap, sim_swap::routes(), SIM_SWAP_SPEC))
         .merge(api(
-            "/number-verification/v2",
+            number_verification,
             number_verification::routes(),
             NUMBER_VERIFICATION_SPEC,
         ))
-        .merge(api(
-            "/qos-profiles/v1",
-            qos_profiles::routes(),
-            QOS_PROFILES_SPEC,
-        ))
-        .merge(api(
-            "/consent-info/v0.2",
-            consent_info::routes(),
-            CONSENT_INFO_SPEC,
-        ))
+        .merge(api(qos_profiles, qos_profiles::routes(), QOS_PROFILES_SPEC))
+        .merge(api(consent_info, consent_info::routes(), CONSENT_INFO_SPEC))
 }
 
 /// One API's routes at their full paths, not nested: a nested router rewrites the URI and
@@ -84,7 +84,6 @@ fn api(
         .route(base, unknown())
         .route(&format!("{base}/"), unknown())
         .route(&format!("{base}/{{*rest}}"), unknown())
-        .layer(from_fn(x_correlator))
 }
 
 async fn not_found() -> CamaraError {
@@ -146,8 +145,8 @@ impl FromRequestParts<AppState> for Call {
             correlator,
             caller: Err(ApiError::Internal("not authenticated yet".into())),
         };
-        call.caller = match dpop_token(&parts.headers) {
-            Some(token) => {
+        call.caller = match presented_token(&parts.headers) {
+            Presented::Dpop(token) => {
                 // RFC 9449 §7: the proof names the URL the client called.
                 let path = parts
                     .extensions
@@ -161,7 +160,8 @@ impl FromRequestParts<AppState> for Call {
                 };
                 authenticate_dpop(&call.cx(), Some(token), &presentation).await
             }
-            None => authenticate(&call.cx(), bearer_token(&parts.headers)).await,
+            Presented::Bearer(token) => authenticate(&call.cx(), Some(token)).await,
+            Presented::None => authenticate(&call.cx(), None).await,
         };
         Ok(call)
     }
