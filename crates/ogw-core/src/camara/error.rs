@@ -70,7 +70,7 @@ pub enum ApiError {
 }
 
 /// How a call ended, for the audit log and the `camara_calls_total` metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CallOutcome {
     /// Served (2xx).
     Ok,
