@@ -73,8 +73,9 @@ impl CamaraPaths {
 pub async fn edge(State(camara): State<CamaraPaths>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let limit = time_limit(path);
+    let correlated = camara.covers(path);
     let run = async move {
-        if camara.covers(req.uri().path()) {
+        if correlated {
             x_correlator(req, next).await
         } else {
             next.run(req).await

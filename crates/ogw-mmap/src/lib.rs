@@ -116,9 +116,9 @@ impl MappedFile {
         }
         // SAFETY: `offset..offset + bytes.len()` lies inside the mapping (checked above), which
         // stays valid while `self` lives: the file was allocated to the map's full length
-        // before mapping and no method here shortens it below that (`truncate_to` clamps). `&mut self` excludes
-        // another writer in this process; `bytes` is caller memory, not part of the map, so
-        // the ranges do not overlap.
+        // before mapping and no method here shortens it below that (`truncate_to` clamps).
+        // `&mut self` excludes another writer in this process; `bytes` is caller memory, not
+        // part of the map, so the ranges do not overlap.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 bytes.as_ptr(),

@@ -53,16 +53,24 @@ pub(crate) const API_BASES: [&str; 4] = [
 
 /// The four APIs under their base paths.
 pub fn routes() -> Router<AppState> {
-    let [sim_swap, number_verification, qos_profiles, consent_info] = API_BASES;
+    let [sim_swap_base, number_verification_base, qos_profiles_base, consent_info_base] = API_BASES;
     Router::new()
-        .merge(api(sim_swap, sim_swap::routes(), SIM_SWAP_SPEC))
+        .merge(api(sim_swap_base, sim_swap::routes(), SIM_SWAP_SPEC))
         .merge(api(
-            number_verification,
+            number_verification_base,
             number_verification::routes(),
             NUMBER_VERIFICATION_SPEC,
         ))
-        .merge(api(qos_profiles, qos_profiles::routes(), QOS_PROFILES_SPEC))
-        .merge(api(consent_info, consent_info::routes(), CONSENT_INFO_SPEC))
+        .merge(api(
+            qos_profiles_base,
+            qos_profiles::routes(),
+            QOS_PROFILES_SPEC,
+        ))
+        .merge(api(
+            consent_info_base,
+            consent_info::routes(),
+            CONSENT_INFO_SPEC,
+        ))
 }
 
 /// One API's routes at their full paths, not nested: a nested router rewrites the URI and
