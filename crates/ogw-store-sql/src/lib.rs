@@ -1738,6 +1738,7 @@ mod tests {
     /// The journal folds only when asked, so a listing that did not flush would miss events.
     const JOURNAL_ON_REQUEST: audit_journal::JournalConfig = audit_journal::JournalConfig {
         fold_every: Duration::from_secs(3600),
+        fold_busy_every: Duration::from_secs(3600),
         truncate_over: u64::MAX,
         map_bytes: 1 << 20,
     };
