@@ -181,7 +181,11 @@ PY
   sleep 2
   BODY="{\"phoneNumber\":\"$BIG_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_big2_16" "POST /sim-swap/v2/check — same line, $LARGE_SUBSCRIBERS in store" 16 "http://$OGW/sim-swap/v2/check" post.lua
   BODY="{\"phoneNumber\":\"$LARGE_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_large_16" "POST /sim-swap/v2/check — new line, $LARGE_SUBSCRIBERS in store" 16 "http://$OGW/sim-swap/v2/check" post.lua
-  LINES_FROM=0 LINES_COUNT=$LARGE_SUBSCRIBERS AUTH="Bearer $TOKEN2" run "swap_rand2_16" "POST /sim-swap/v2/check — random line of $LARGE_SUBSCRIBERS" 16 "http://$OGW/sim-swap/v2/check" post_lines.lua
+  # Random lines twice: the first run starts on caches the import left cold (SQLite's reader
+  # caches, the facts), the second shows the store as a running server has it; the 10k random
+  # row's 10k lines are all in the facts within its first second.
+  LINES_FROM=0 LINES_COUNT=$LARGE_SUBSCRIBERS AUTH="Bearer $TOKEN2" run "swap_rand2_cold_16" "POST /sim-swap/v2/check — random line of $LARGE_SUBSCRIBERS, first run after the growth" 16 "http://$OGW/sim-swap/v2/check" post_lines.lua
+  LINES_FROM=0 LINES_COUNT=$LARGE_SUBSCRIBERS AUTH="Bearer $TOKEN2" run "swap_rand2_16" "POST /sim-swap/v2/check — random line of $LARGE_SUBSCRIBERS, second run" 16 "http://$OGW/sim-swap/v2/check" post_lines.lua
   # The ceiling again at this moment: the 10k and 10M rows are ten minutes and an import
   # apart, and this VM's speed drifts by more than the flatness target allows (PERF.md).
   BODY=$SWAP_BODY run "swap_base_after_16" "POST /sim-swap/v2/check — bare axum ceiling, after the growth" 16 "http://$BASE/sim-swap/v2/check" post.lua
@@ -218,7 +222,8 @@ if [ "$LARGE_SUBSCRIBERS" -gt "$SUBSCRIBERS" ]; then
   target "SIM swap p99, $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers in store (c=16, means of 2)" "$(ratio "${P99[swap_large_pair_16]}" "${P99[swap_big_pair_16]}")" "<=" 1.5
   # Lines asked at random: among 10k the facts soon hold them all, among 10M nearly every call
   # reads SQLite; the tail must not grow with the store (req/s are the miss path's, see PERF.md).
-  target "SIM swap p99, random line: $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers (c=16)" "$(ratio "${P99[swap_rand2_16]}" "${P99[swap_rand_16]}")" "<=" 1.5
+  target "SIM swap p99, random line: $LARGE_SUBSCRIBERS ÷ $SUBSCRIBERS subscribers (c=16, second run)" "$(ratio "${P99[swap_rand2_16]}" "${P99[swap_rand_16]}")" "<=" 1.5
+  TARGETS+=("| (the same, first run after the growth: cold caches) | $(ratio "${P99[swap_rand2_cold_16]}" "${P99[swap_rand_16]}") | — | info |")
 fi
 
 {
