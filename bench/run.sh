@@ -183,7 +183,7 @@ PY
   BODY="{\"phoneNumber\":\"$LARGE_LINE\",\"maxAge\":240}" AUTH="Bearer $TOKEN2" run "swap_large_16" "POST /sim-swap/v2/check — new line, $LARGE_SUBSCRIBERS in store" 16 "http://$OGW/sim-swap/v2/check" post.lua
   # Random lines twice: the first run starts on caches the import left cold (SQLite's reader
   # caches, the facts), the second shows the store as a running server has it; the 10k random
-  # row's 10k lines are all in the facts within its first second.
+  # row's 10k lines are all in the facts within its first two seconds.
   LINES_FROM=0 LINES_COUNT=$LARGE_SUBSCRIBERS AUTH="Bearer $TOKEN2" run "swap_rand2_cold_16" "POST /sim-swap/v2/check — random line of $LARGE_SUBSCRIBERS, first run after the growth" 16 "http://$OGW/sim-swap/v2/check" post_lines.lua
   LINES_FROM=0 LINES_COUNT=$LARGE_SUBSCRIBERS AUTH="Bearer $TOKEN2" run "swap_rand2_16" "POST /sim-swap/v2/check — random line of $LARGE_SUBSCRIBERS, second run" 16 "http://$OGW/sim-swap/v2/check" post_lines.lua
   # The ceiling again at this moment: the 10k and 10M rows are ten minutes and an import

@@ -109,8 +109,8 @@ impl Default for JournalConfig {
     fn default() -> Self {
         Self {
             fold_every: Duration::from_millis(10),
-            // At 60k calls/s, 10 ms of lines took ~2.5 ms to fold and p99 was 1.5–2× what it
-            // is with 1 ms (~0.25 ms each), for ~15 % more folding CPU (bench/PERF.md).
+            // At 60k calls/s, 10 ms of lines took ~2.5 ms to fold and the calls' p99 was ~1.5×
+            // what it is with 1 ms (~0.25 ms each), for ~15 % more folding CPU (bench/PERF.md).
             fold_busy_every: Duration::from_millis(1),
             truncate_over: 16 << 20,
             // Twice the retirement length: at 40k calls/s a fold period adds ~0.2 MiB.
@@ -1300,7 +1300,7 @@ mod tests {
             .unwrap()
             .len();
         assert_eq!(rows(&main).len(), 3000);
-        // 6 MB folded; the WAL holds at most one copy interval plus one fold (~100 KB).
+        // 6 MB folded; the WAL holds at most one copy interval plus one fold (~100 KB here).
         let page = 4096;
         assert!(
             wal < (AUTOCHECKPOINT_PAGES as u64 + 100) * (page + 24),
